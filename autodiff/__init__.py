@@ -1,0 +1,44 @@
+"""autodiff: a define-by-run autograd engine on NumPy.
+
+    import autodiff as ad
+    x = ad.tensor(2.0, requires_grad=True)
+    y = x * x + ad.sin(x)
+    y.backward()
+    x.grad   # 2x + cos(x)
+"""
+from __future__ import annotations
+
+from . import methods as _methods  # noqa: F401  (binds operators and methods to Tensor)
+from ._state import get_default_dtype, set_default_dtype
+from .autograd import backward, grad
+from .functions import (abs, add, allclose, arange, argmax, argmin, astype, broadcast_to, cat, chunk,
+                        clamp, clip, clone, concatenate, cos, div, dot, einsum, elu, eq, erf, exp, expand,
+                        expand_dims, eye, flatten, from_numpy, full, ge, gelu, getitem, gt, isfinite,
+                        isnan, le, leaky_relu, linspace, log, log1p, log_softmax, logsumexp, lt, matmul,
+                        max, maximum, mean, min, minimum, moveaxis, mul, ne, neg, ones, ones_like, pad,
+                        permute, pow, prod, relu, reshape, sigmoid, sign, sin, softmax, softplus, softsign,
+                        split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, tan, tanh, tensor,
+                        transpose, unsqueeze, var, view, where, zeros, zeros_like)
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import OPS
+from .random import manual_seed, rand, randint, randn, default_rng
+from .tape import Node
+from .tensor import Tensor, is_tensor
+
+__version__ = "0.1.0"
+
+_LAZY = {"functional", "testing", "gradcheck_module"}
+
+
+def __getattr__(name: str):
+    """Import the submodules that need more than NumPy (testing needs hypothesis) on first use."""
+    import importlib
+    if name in ("functional", "testing", "datasets"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
+        return getattr(importlib.import_module(".gradcheck", __name__), name)
+    if name in ("detect_anomaly", "set_detect_anomaly"):
+        return getattr(importlib.import_module(".anomaly", __name__), name)
+    if name in ("Function", "custom_vjp"):
+        return getattr(importlib.import_module(".function", __name__), name)
+    raise AttributeError(f"module 'autodiff' has no attribute {name!r}")

@@ -1,0 +1,38 @@
+"""Process- and thread-wide switches the engine consults on every op."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class _ThreadState(threading.local):
+    """Grad mode and forward-mode tangents are per thread, as in PyTorch."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.forward_tangents: dict | None = None  # Tensor -> tangent array while jvp runs
+
+
+state = _ThreadState()
+
+
+class _Global:
+    anomaly = False  # set by detect_anomaly(); checked once per op and per backward step
+    default_dtype = np.dtype(np.float32)
+
+
+config = _Global()
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return config.default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype Python floats become; must be a floating dtype."""
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dt}")
+    config.default_dtype = dt

@@ -1,0 +1,582 @@
+"""The public functions (`ad.exp`, `ad.sum`, ...) and the Tensor methods and operators built on them."""
+from __future__ import annotations
+
+import builtins
+from typing import Sequence
+
+import numpy as np
+
+from . import ops as _ops_pkg  # noqa: F401  (registers every op)
+from ._state import state
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reductions as R
+from .ops import shape as S
+from .ops.common import norm_axes
+from .tape import apply
+from .tensor import Tensor, _to_array
+
+_EMPTY: dict = {}
+
+
+def _axis(axis, dim):
+    """Accept NumPy's `axis=` and PyTorch's `dim=`."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("pass either axis= or dim=, not both")
+        return dim
+    return axis
+
+
+def _keep(keepdims, keepdim):
+    return bool(keepdims or keepdim)
+
+
+def _shape_error(op: str, *xs):
+    shapes = " and ".join(str(tuple(np.shape(x._data if isinstance(x, Tensor) else x))) for x in xs)
+    return ValueError(f"{op}: shapes {shapes} are not compatible")
+
+
+def _checked(op, args, params=_EMPTY):
+    """apply(), turning NumPy's shape errors into ones that name the op and the shapes."""
+    try:
+        return apply(op, args, params)
+    except ValueError as e:
+        if "broadcast" in str(e) or "mismatch" in str(e) or "shape" in str(e) or "align" in str(e):
+            raise _shape_error(op.name, *args) from e
+        raise
+
+
+# ---------------------------------------------------------------- elementwise
+def add(x, y) -> Tensor:
+    return _checked(E.ADD, (x, y))
+
+
+def sub(x, y) -> Tensor:
+    return _checked(E.SUB, (x, y))
+
+
+def mul(x, y) -> Tensor:
+    return _checked(E.MUL, (x, y))
+
+
+def div(x, y) -> Tensor:
+    return _checked(E.DIV, (x, y))
+
+
+def pow(x, y) -> Tensor:  # noqa: A001
+    return _checked(E.POW, (x, y))
+
+
+def maximum(x, y) -> Tensor:
+    return _checked(E.MAXIMUM, (x, y))
+
+
+def minimum(x, y) -> Tensor:
+    return _checked(E.MINIMUM, (x, y))
+
+
+def where(condition, x, y) -> Tensor:
+    if isinstance(condition, Tensor):
+        condition = condition._data
+    return _checked(E.WHERE, (np.asarray(condition, dtype=bool), x, y))
+
+
+def _unary(op):
+    def fn(x) -> Tensor:
+        return apply(op, (x,))
+    fn.__name__ = op.name
+    fn.__doc__ = op.doc or f"elementwise {op.name}"
+    return fn
+
+
+neg = _unary(E.NEG)
+exp = _unary(E.EXP)
+log = _unary(E.LOG)
+log1p = _unary(E.LOG1P)
+sqrt = _unary(E.SQRT)
+abs = _unary(E.ABS)  # noqa: A001
+sign = _unary(E.SIGN)
+sin = _unary(E.SIN)
+cos = _unary(E.COS)
+tan = _unary(E.TAN)
+tanh = _unary(E.TANH)
+sigmoid = _unary(E.SIGMOID)
+relu = _unary(E.RELU)
+softplus = _unary(E.SOFTPLUS)
+softsign = _unary(E.SOFTSIGN)
+erf = _unary(E.ERF)
+clone = _unary(E.CLONE)
+
+
+def square(x) -> Tensor:
+    return mul(x, x)
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    return apply(E.LEAKY_RELU, (x,), {"negative_slope": negative_slope})
+
+
+def elu(x, alpha: float = 1.0) -> Tensor:
+    return apply(E.ELU, (x,), {"alpha": alpha})
+
+
+def gelu(x, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(E.GELU, (x,), {"approximate": approximate})
+
+
+def clip(x, a_min=None, a_max=None, *, min=None, max=None) -> Tensor:  # noqa: A002
+    """Clamp to [a_min, a_max] (`min=`/`max=` as PyTorch's clamp)."""
+    a_min = min if a_min is None else a_min
+    a_max = max if a_max is None else a_max
+    if a_min is None and a_max is None:
+        raise ValueError("clip: at least one of a_min and a_max must be given")
+    return apply(E.CLIP, (x,), {"a_min": a_min, "a_max": a_max})
+
+
+clamp = clip
+
+
+def astype(x, dtype) -> Tensor:
+    dtype = np.dtype(dtype)
+    if isinstance(x, Tensor) and x.dtype == dtype:
+        return x
+    return apply(E.ASTYPE, (x,), {"dtype": dtype})
+
+
+# ---------------------------------------------------------------- reductions
+def _reduction(op):
+    def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
+        ax = _axis(axis, dim)
+        x = x if isinstance(x, Tensor) else tensor(x)
+        return apply(op, (x,), {"axis": _check_axis(op.name, ax, x.ndim), "keepdims": _keep(keepdims, keepdim)})
+    fn.__name__ = op.name
+    fn.__doc__ = op.doc or f"{op.name} over `axis` (all axes when None); `dim=`/`keepdim=` accepted"
+    return fn
+
+
+def _check_axis(name, axis, ndim):
+    if axis is None:
+        return None
+    try:
+        axes = norm_axes(axis, ndim)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{name}: {e}") from None
+    return axes[0] if isinstance(axis, (int, np.integer)) else axes
+
+
+sum = _reduction(R.SUM)  # noqa: A001
+mean = _reduction(R.MEAN)
+max = _reduction(R.MAX)  # noqa: A001
+min = _reduction(R.MIN)  # noqa: A001
+prod = _reduction(R.PROD)
+logsumexp = _reduction(R.LOGSUMEXP)
+
+
+def var(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=False, correction=None,
+        unbiased=None) -> Tensor:
+    """Variance; ddof=0 as NumPy. `correction=`/`unbiased=` are accepted as PyTorch spells them."""
+    if correction is not None:
+        ddof = correction
+    if unbiased is not None:
+        ddof = 1 if unbiased else 0
+    ax = _axis(axis, dim)
+    return apply(R.VAR, (x,), {"axis": _check_axis("var", ax, x.ndim), "ddof": ddof,
+                               "keepdims": _keep(keepdims, keepdim)})
+
+
+def std(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=False, correction=None,
+        unbiased=None) -> Tensor:
+    """Standard deviation; ddof=0 as NumPy."""
+    if correction is not None:
+        ddof = correction
+    if unbiased is not None:
+        ddof = 1 if unbiased else 0
+    ax = _axis(axis, dim)
+    return apply(R.STD, (x,), {"axis": _check_axis("std", ax, x.ndim), "ddof": ddof,
+                               "keepdims": _keep(keepdims, keepdim)})
+
+
+def softmax(x, axis: int = -1, *, dim=None) -> Tensor:
+    x = x if isinstance(x, Tensor) else tensor(x)
+    return apply(R.SOFTMAX, (x,), {"axis": _check_axis("softmax", _axis(None if dim is not None else axis, dim), x.ndim)})
+
+
+def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
+    x = x if isinstance(x, Tensor) else tensor(x)
+    return apply(R.LOG_SOFTMAX, (x,), {"axis": _check_axis("log_softmax", _axis(None if dim is not None else axis, dim), x.ndim)})
+
+
+# ---------------------------------------------------------------- shape
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, *shape) -> Tensor:
+    shape = _shape_arg(shape)
+    x = x if isinstance(x, Tensor) else tensor(x)
+    try:
+        return apply(S.RESHAPE, (x,), {"shape": shape})
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.size} elements) into shape {shape}") from None
+
+
+view = reshape
+
+
+def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shape = x.shape
+    if not shape:
+        return reshape(x, (1,))
+    s, e = start_dim % len(shape), end_dim % len(shape)
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return reshape(x, shape[:s] + (n,) + shape[e + 1:])
+
+
+def squeeze(x, axis=None, *, dim=None) -> Tensor:
+    axis = _axis(axis, dim)
+    shape = x.shape
+    if axis is None:
+        new = tuple(d for d in shape if d != 1)
+    else:
+        axes = norm_axes(axis, len(shape))
+        new = tuple(d for i, d in enumerate(shape) if not (i in axes and d == 1))
+    return reshape(x, new)
+
+
+def unsqueeze(x, dim: int) -> Tensor:
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise ValueError(f"unsqueeze: dim {dim} out of range for a result of dimension {nd}")
+    dim %= nd
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def expand_dims(x, axis) -> Tensor:
+    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def permute(x, *dims) -> Tensor:
+    dims = _shape_arg(dims)
+    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return apply(S.PERMUTE, (x,), {"axes": tuple(d % x.ndim for d in dims)})
+
+
+def transpose(x, *axes) -> Tensor:
+    """NumPy's transpose: reverse the axes, or permute them by `axes`."""
+    if not axes:
+        return apply(S.PERMUTE, (x,), {"axes": tuple(range(x.ndim))[::-1]})
+    return permute(x, *axes)
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    axes = list(range(x.ndim))
+    a, b = axis1 % x.ndim, axis2 % x.ndim
+    axes[a], axes[b] = axes[b], axes[a]
+    return apply(S.PERMUTE, (x,), {"axes": tuple(axes)})
+
+
+def moveaxis(x, source: int, destination: int) -> Tensor:
+    axes = list(range(x.ndim))
+    axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
+    return apply(S.PERMUTE, (x,), {"axes": tuple(axes)})
+
+
+def broadcast_to(x, shape) -> Tensor:
+    x = x if isinstance(x, Tensor) else tensor(x)
+    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
+    if x.shape == shape:
+        return x
+    return apply(S.BROADCAST_TO, (x,), {"shape": shape})
+
+
+def expand(x, *sizes) -> Tensor:
+    """PyTorch's expand: -1 keeps a dimension's size."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def _normalize_index(index):
+    """Tensors and lists in an index become arrays; bool tensors become masks."""
+    def one(i):
+        if isinstance(i, Tensor):
+            return np.asarray(i._data)
+        if isinstance(i, list):
+            return np.asarray(i)
+        return i
+    if isinstance(index, tuple):
+        return tuple(one(i) for i in index)
+    return one(index)
+
+
+def getitem(x, index) -> Tensor:
+    index = _normalize_index(index)
+    try:
+        return apply(S.GETITEM, (x,), {"index": index})
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+
+
+def concatenate(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
+    axis = _axis(None if dim is not None else axis, dim)
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: expected a non-empty sequence of tensors")
+    nd = tensors[0].ndim
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    ax = axis % nd
+    for t in tensors[1:]:
+        if t.ndim != nd or any(a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != ax):
+            raise ValueError(f"concatenate: shapes {tensors[0].shape} and {t.shape} differ outside axis {ax}")
+    sizes = tuple(t.shape[ax] for t in tensors)
+    return apply(S.CONCATENATE, tuple(tensors), {"axis": ax, "sizes": sizes})
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
+    axis = _axis(None if dim is not None else axis, dim)
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: all tensors must have the same shape, got {tensors[0].shape} and {t.shape}")
+    nd = tensors[0].ndim + 1
+    return apply(S.STACK, tuple(tensors), {"axis": axis % nd})
+
+
+def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list:
+    """PyTorch's split: an int is the size of each chunk; a list gives each chunk's size."""
+    axis = _axis(None if dim is not None else axis, dim) % x.ndim
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split size must be positive, got {step}")
+        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of axis {axis}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(getitem(x, (slice(None),) * axis + (slice(start, start + s),)))
+        start += s
+    return out
+
+
+def chunk(x, chunks: int, axis: int = 0, *, dim=None) -> list:
+    axis = _axis(None if dim is not None else axis, dim)
+    n = x.shape[axis]
+    return split(x, -(-n // chunks), axis)
+
+
+def pad(x, pad_width, value=0, mode: str = "constant") -> Tensor:
+    """NumPy-style constant padding: `pad_width` is an int, a pair, or a pair per axis."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    x = x if isinstance(x, Tensor) else tensor(x)
+    width = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    if (width < 0).any():
+        raise ValueError(f"pad: negative padding {pad_width} is not allowed")
+    return apply(S.PAD, (x,), {"pad_width": tuple((int(a), int(b)) for a, b in width), "value": value})
+
+
+def matmul(x, y) -> Tensor:
+    xs, ys = np.shape(x._data if isinstance(x, Tensor) else x), np.shape(y._data if isinstance(y, Tensor) else y)
+    if not xs or not ys:
+        raise ValueError(f"matmul: both operands must be at least 1-d, got shapes {xs} and {ys}")
+    k1 = xs[-1]
+    k2 = ys[0] if len(ys) == 1 else ys[-2]
+    if k1 != k2:
+        raise ValueError(f"matmul: shapes {xs} and {ys} are not aligned ({k1} != {k2})")
+    return _checked(L.MATMUL, (x, y))
+
+
+def dot(x, y) -> Tensor:
+    if np.ndim(x._data if isinstance(x, Tensor) else x) != 1 or np.ndim(y._data if isinstance(y, Tensor) else y) != 1:
+        raise ValueError("dot: both operands must be 1-d (use matmul for matrices)")
+    return matmul(x, y)
+
+
+def einsum(subscripts: str, *operands) -> Tensor:
+    if "->" not in subscripts:
+        raise ValueError("einsum: give the output explicitly, e.g. 'ij,jk->ik'")
+    if "." in subscripts:
+        raise ValueError("einsum: ellipsis ('...') is not supported")
+    return _checked(L.EINSUM, operands, {"subscripts": subscripts.replace(" ", "")})
+
+
+# ---------------------------------------------------------------- comparisons (never recorded)
+def _compare(ufunc):
+    def fn(x, y) -> Tensor:
+        a = x._data if isinstance(x, Tensor) else x
+        b = y._data if isinstance(y, Tensor) else y
+        try:
+            return Tensor._wrap(ufunc(a, b))
+        except ValueError:
+            raise _shape_error(ufunc.__name__, x, y) from None
+    fn.__name__ = ufunc.__name__
+    return fn
+
+
+eq, ne = _compare(np.equal), _compare(np.not_equal)
+lt, le = _compare(np.less), _compare(np.less_equal)
+gt, ge = _compare(np.greater), _compare(np.greater_equal)
+logical_and, logical_or, logical_xor = _compare(np.logical_and), _compare(np.logical_or), _compare(np.logical_xor)
+
+
+def logical_not(x) -> Tensor:
+    return Tensor._wrap(np.logical_not(x._data if isinstance(x, Tensor) else x))
+
+
+def isfinite(x) -> Tensor:
+    return Tensor._wrap(np.isfinite(x._data if isinstance(x, Tensor) else x))
+
+
+def isnan(x) -> Tensor:
+    return Tensor._wrap(np.isnan(x._data if isinstance(x, Tensor) else x))
+
+
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
+    return Tensor._wrap(np.argmax(x._data, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim)))
+
+
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
+    return Tensor._wrap(np.argmin(x._data, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim)))
+
+
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
+
+
+# ---------------------------------------------------------------- creation
+def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
+    """A new tensor holding a copy of `data` (as `torch.tensor`)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (as `torch.from_numpy`)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    _to_array(array[:0] if array.ndim else array.reshape(1)[:0], copy=False)  # dtype check only
+    return Tensor._wrap(array)
+
+
+def _dtype(dtype):
+    from ._state import config
+    return config.default_dtype if dtype is None else np.dtype(dtype)
+
+
+def _size(shape) -> tuple:
+    return _shape_arg(shape)
+
+
+def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_size(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_size(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if dtype is None:
+        dtype = _dtype(None) if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(np.shape(x), dtype=dtype or np.result_type(np.asarray(x))), requires_grad=requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(np.shape(x), dtype=dtype or np.result_type(np.asarray(x))), requires_grad=requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None and builtins.any(isinstance(v, float) for v in (start, stop, step)):
+        dtype = _dtype(None)
+    return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
+
+
+def linspace(start, stop, num: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- NumPy dispatch tables
+UFUNC_OPS = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow,
+    np.negative: neg, np.exp: exp, np.log: log, np.log1p: log1p, np.sqrt: sqrt, np.absolute: abs,
+    np.sign: sign, np.sin: sin, np.cos: cos, np.tan: tan, np.tanh: tanh, np.maximum: maximum,
+    np.minimum: minimum, np.matmul: matmul, np.equal: eq, np.not_equal: ne, np.less: lt,
+    np.less_equal: le, np.greater: gt, np.greater_equal: ge, np.logical_and: logical_and,
+    np.logical_or: logical_or, np.logical_not: logical_not, np.isfinite: isfinite, np.isnan: isnan,
+    np.square: square,
+}
+
+
+def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return sum(a, axis=axis, keepdims=keepdims)
+
+
+def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    return mean(a, axis=axis, keepdims=keepdims)
+
+
+def _np_reshape(a, shape, *args, **kw):
+    return reshape(a, shape)
+
+
+def _np_transpose(a, axes=None):
+    return transpose(a) if axes is None else permute(a, tuple(axes))
+
+
+def _np_expand_dims(a, axis):
+    return expand_dims(a, axis)
+
+
+def _np_pad(a, pad_width, mode="constant", constant_values=0, **kw):
+    return pad(a, pad_width, value=constant_values, mode=mode)
+
+
+def _np_einsum(subscripts, *operands, **kw):
+    return einsum(subscripts, *operands)
+
+
+ARRAY_FUNCTION_OPS = {
+    np.where: where, np.sum: _np_sum, np.mean: _np_mean, np.reshape: _np_reshape,
+    np.transpose: _np_transpose, np.swapaxes: swapaxes, np.expand_dims: _np_expand_dims,
+    np.broadcast_to: broadcast_to, np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis),
+    np.stack: lambda arrays, axis=0, **kw: stack(arrays, axis), np.pad: _np_pad, np.einsum: _np_einsum,
+    np.clip: lambda a, a_min=None, a_max=None, **kw: clip(a, a_min, a_max),
+    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: a.size,
+    np.result_type: lambda *a: np.result_type(*[x._data if isinstance(x, Tensor) else x for x in a]),
+}

@@ -1,0 +1,212 @@
+"""Tensor's operators, methods and in-place ops, bound to the public functions."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from ._state import state
+from .ops import elementwise as E
+from .ops import shape as S
+from .tape import apply
+from .tensor import Tensor
+
+_EMPTY: dict = {}
+
+
+def _binary(op, reflected: bool = False):
+    if reflected:
+        def method(self, other):
+            try:
+                return apply(op, (other, self), _EMPTY)
+            except ValueError as e:
+                raise F._shape_error(op.name, other, self) from e
+    else:
+        def method(self, other):
+            try:
+                return apply(op, (self, other), _EMPTY)
+            except ValueError as e:
+                raise F._shape_error(op.name, self, other) from e
+    method.__name__ = op.name
+    return method
+
+
+Tensor.__add__ = _binary(E.ADD)
+Tensor.__radd__ = _binary(E.ADD, True)
+Tensor.__sub__ = _binary(E.SUB)
+Tensor.__rsub__ = _binary(E.SUB, True)
+Tensor.__mul__ = _binary(E.MUL)
+Tensor.__rmul__ = _binary(E.MUL, True)
+Tensor.__truediv__ = _binary(E.DIV)
+Tensor.__rtruediv__ = _binary(E.DIV, True)
+Tensor.__pow__ = _binary(E.POW)
+Tensor.__rpow__ = _binary(E.POW, True)
+Tensor.__matmul__ = lambda self, other: F.matmul(self, other)
+Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
+Tensor.__neg__ = lambda self: apply(E.NEG, (self,), _EMPTY)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: apply(E.ABS, (self,), _EMPTY)
+Tensor.__eq__ = F.eq
+Tensor.__ne__ = F.ne
+Tensor.__lt__ = F.lt
+Tensor.__le__ = F.le
+Tensor.__gt__ = F.gt
+Tensor.__ge__ = F.ge
+Tensor.__and__ = F.logical_and
+Tensor.__or__ = F.logical_or
+Tensor.__xor__ = F.logical_xor
+Tensor.__invert__ = F.logical_not
+Tensor.__getitem__ = F.getitem
+
+for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
+              "softplus", "softsign", "erf", "square", "leaky_relu", "elu", "gelu", "clip", "clamp",
+              "sum", "mean", "max", "min", "prod", "logsumexp", "var", "std", "softmax", "log_softmax",
+              "reshape", "view", "flatten", "squeeze", "unsqueeze", "permute", "swapaxes", "moveaxis",
+              "broadcast_to", "expand", "split", "chunk", "pad", "matmul", "dot", "maximum", "minimum",
+              "astype", "argmax", "argmin", "pow"):
+    setattr(Tensor, _name, getattr(F, _name))
+
+
+def _transpose(self, *dims):
+    """PyTorch's transpose(dim0, dim1) swaps two axes; with no arguments, reverses them (NumPy)."""
+    if not dims:
+        return F.transpose(self)
+    if len(dims) == 2 and all(isinstance(d, (int, np.integer)) for d in dims):
+        return F.swapaxes(self, *dims)
+    return F.transpose(self, *dims)
+
+
+Tensor.transpose = _transpose
+Tensor.T = property(lambda self: F.transpose(self), doc="the axes reversed (as NumPy's .T)")
+Tensor.mT = property(lambda self: F.swapaxes(self, -1, -2), doc="the last two axes swapped")
+Tensor.float = lambda self: F.astype(self, np.float32)
+Tensor.double = lambda self: F.astype(self, np.float64)
+Tensor.long = lambda self: F.astype(self, np.int64)
+Tensor.int = lambda self: F.astype(self, np.int32)
+Tensor.bool = lambda self: F.astype(self, np.bool_)
+
+
+def _to(self, dtype):
+    """Cast to `dtype` (there is only one device)."""
+    return F.astype(self, dtype)
+
+
+Tensor.to = _to
+Tensor.type_as = lambda self, other: F.astype(self, other.dtype)
+Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
+
+
+# ---------------------------------------------------------------- in-place ops
+def _records(self, others) -> bool:
+    return state.grad_enabled and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
+                                                             for o in others))
+
+
+def _check_leaf(self) -> None:
+    if state.grad_enabled and self.requires_grad and self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _become(self, result: Tensor, opname: str) -> Tensor:
+    """Make `self` the recorded result of an in-place op (a new buffer; saved values stay valid)."""
+    if result.shape != self.shape:
+        raise RuntimeError(f"{opname}: output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(result.shape)}")
+    if result.dtype != self.dtype:
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(f"{opname}: result type {result.dtype} can't be cast to the desired output "
+                               f"type {self.dtype}")
+        result = F.astype(result, self.dtype)
+    self._data = result._data
+    self.grad_fn = result.grad_fn
+    self.requires_grad = result.requires_grad
+    return self
+
+
+def _inplace(op, ufunc):
+    def method(self, other):
+        _check_leaf(self)
+        if _records(self, (other,)):
+            snapshot = Tensor._wrap(self._data)
+            snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+            return _become(self, apply(op, (snapshot, other), _EMPTY), op.name + "_")
+        o = other._data if isinstance(other, Tensor) else other
+        d = self._data
+        if type(d) is not np.ndarray:
+            d = self._data = np.asarray(d).copy()
+        try:
+            if np.broadcast_shapes(d.shape, np.shape(o)) != d.shape:
+                raise RuntimeError(f"{op.name}_: output with shape {list(d.shape)} doesn't match the "
+                                   f"broadcast shape {list(np.broadcast_shapes(d.shape, np.shape(o)))}")
+        except ValueError:
+            raise F._shape_error(op.name + "_", self, other) from None
+        ufunc(d, o, out=d, casting="same_kind")
+        self._bump_version()
+        return self
+    method.__name__ = op.name + "_"
+    return method
+
+
+Tensor.add_ = Tensor.__iadd__ = _inplace(E.ADD, np.add)
+Tensor.sub_ = Tensor.__isub__ = _inplace(E.SUB, np.subtract)
+Tensor.mul_ = Tensor.__imul__ = _inplace(E.MUL, np.multiply)
+Tensor.div_ = Tensor.__itruediv__ = _inplace(E.DIV, np.true_divide)
+Tensor.pow_ = Tensor.__ipow__ = _inplace(E.POW, np.power)
+
+
+def _setitem(self, index, value) -> None:
+    _check_leaf(self)
+    index = F._normalize_index(index)
+    if _records(self, (value,)):
+        snapshot = Tensor._wrap(self._data)
+        snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+        _become(self, apply(S.INDEX_PUT, (snapshot, value), {"index": index}), "__setitem__")
+        return
+    d = self._data
+    if type(d) is not np.ndarray:
+        d = self._data = np.asarray(d).copy()
+    d[index] = value._data if isinstance(value, Tensor) else value
+    self._bump_version()
+
+
+Tensor.__setitem__ = _setitem
+
+
+def _unary_inplace(name, compute):
+    def method(self, *args, **kwargs):
+        _check_leaf(self)
+        if _records(self, ()):
+            snapshot = Tensor._wrap(self._data)
+            snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+            return _become(self, compute(snapshot, *args, **kwargs), name)
+        d = self._data
+        if type(d) is not np.ndarray:
+            d = self._data = np.asarray(d).copy()
+        d[...] = compute(Tensor._wrap(d), *args, **kwargs)._data
+        self._bump_version()
+        return self
+    method.__name__ = name
+    return method
+
+
+Tensor.fill_ = _unary_inplace("fill_", lambda t, v: apply(S.INDEX_PUT, (t, v), {"index": Ellipsis}))
+Tensor.zero_ = _unary_inplace("zero_", lambda t: apply(S.INDEX_PUT, (t, 0), {"index": Ellipsis}))
+Tensor.clamp_ = Tensor.clip_ = _unary_inplace("clamp_", F.clip)
+Tensor.relu_ = _unary_inplace("relu_", F.relu)
+Tensor.neg_ = _unary_inplace("neg_", F.neg)
+Tensor.exp_ = _unary_inplace("exp_", F.exp)
+Tensor.tanh_ = _unary_inplace("tanh_", F.tanh)
+Tensor.sigmoid_ = _unary_inplace("sigmoid_", F.sigmoid)
+
+
+def _copy_(self, src) -> Tensor:
+    """Copy `src`'s values into this tensor (broadcasting); recorded when grad is on."""
+    _check_leaf(self)
+    if _records(self, (src,)):
+        snapshot = Tensor._wrap(self._data)
+        snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+        return _become(self, apply(S.INDEX_PUT, (snapshot, src), {"index": Ellipsis}), "copy_")
+    self[...] = src
+    return self
+
+
+Tensor.copy_ = _copy_

@@ -1,0 +1,53 @@
+"""Helpers shared by the rule tables: functions that work on arrays and, with create_graph, on Tensors."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tape import apply
+from ..tensor import Tensor
+from .registry import OPS
+
+
+def on_tensor_use(op_name: str, numpy_fn):
+    """A function that runs `numpy_fn` on arrays and the registered op on Tensors.
+
+    Rules call these for functions NumPy has no ufunc for (sigmoid, erf, scatter ...),
+    so one rule serves both plain and higher-order backward.
+    """
+    def fn(x, *args, **params):
+        if isinstance(x, Tensor) or any(isinstance(a, Tensor) for a in args):
+            return apply(OPS[op_name], (x,) + args, params)
+        return numpy_fn(x, *args, **params)
+    fn.__name__ = op_name
+    return fn
+
+
+def norm_axes(axis, ndim: int) -> tuple:
+    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for a tensor of dimension {ndim}")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(out))
+
+
+def unreduce(g, shape: tuple, axis, keepdims: bool):
+    """Broadcast a gradient of a reduction's output back to the input's shape."""
+    if not keepdims:
+        axes = norm_axes(axis, len(shape))
+        kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
+        g = g.reshape(kept)
+    return np.broadcast_to(g, shape)
+
+
+def reduced_count(shape: tuple, axis) -> int:
+    n = 1
+    for a in norm_axes(axis, len(shape)):
+        n *= shape[a]
+    return n

@@ -1,0 +1,154 @@
+"""Elementwise ops: forward, VJP rules and JVP rules, one row each.
+
+A rule for input i is ``rule(g, ans, *inputs, **params)``; see `registry`.
+Broadcasting is undone by the engine, so rules return full-shape gradients.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .common import on_tensor_use
+from .registry import defop
+
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow for large |x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.result_type(x), copy=False)
+
+
+def _softplus(x):
+    """log(1 + exp(x)) without overflow for large x."""
+    return np.logaddexp(0, x).astype(np.result_type(x), copy=False)
+
+
+_erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _erf(x):
+    return _erf_scalar(x).astype(np.result_type(x), copy=False)
+
+
+def _gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1 + _erf(x * 0.7071067811865476))
+
+
+def _gelu_slope(x, approximate="none"):
+    if approximate == "tanh":
+        k = 0.7978845608028654
+        th = np.tanh(k * (x + 0.044715 * x * x * x))
+        return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x)
+    return 0.5 * (1 + erf(x * 0.7071067811865476)) + x * np.exp(-0.5 * x * x) * 0.3989422804014327
+
+
+sigmoid = on_tensor_use("sigmoid", _sigmoid)
+erf = on_tensor_use("erf", _erf)
+gelu_slope = on_tensor_use("gelu_slope", _gelu_slope)
+
+
+def _tie_half(g, x, y):
+    """Gradient share of `x` in maximum(x, y): all where x wins, half at ties (as PyTorch)."""
+    return np.where(x > y, g, np.where(x == y, g * 0.5, g * 0))
+
+
+def _clip_mask(g, x, a_min, a_max):
+    if a_min is not None:
+        g = np.where(x >= a_min, g, g * 0)
+    if a_max is not None:
+        g = np.where(x <= a_max, g, g * 0)
+    return g
+
+
+def _log_pos(x):
+    return np.log(np.where(x > 0, x, 1))
+
+
+# name, forward, (vjp per input), (jvp per input)
+ADD = defop("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+            (lambda t, ans, x, y: t, lambda t, ans, x, y: t), doc="x + y")
+SUB = defop("sub", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+            (lambda t, ans, x, y: t, lambda t, ans, x, y: -t), doc="x - y")
+MUL = defop("mul", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+            (lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t), doc="x * y")
+DIV = defop("div", np.true_divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+            (lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y), doc="x / y")
+POW = defop("pow", np.power,
+            (lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * _log_pos(x)),
+            (lambda t, ans, x, y: t * y * x ** (y - 1), lambda t, ans, x, y: t * ans * _log_pos(x)),
+            doc="x ** y; d/dy uses log(x) where x > 0 and 0 elsewhere")
+MAXIMUM = defop("maximum", np.maximum,
+                (lambda g, ans, x, y: _tie_half(g, x, y), lambda g, ans, x, y: _tie_half(g, y, x)),
+                (lambda t, ans, x, y: _tie_half(t, x, y), lambda t, ans, x, y: _tie_half(t, y, x)),
+                doc="elementwise max; ties split the gradient evenly")
+MINIMUM = defop("minimum", np.minimum,
+                (lambda g, ans, x, y: _tie_half(g, y, x), lambda g, ans, x, y: _tie_half(g, x, y)),
+                (lambda t, ans, x, y: _tie_half(t, y, x), lambda t, ans, x, y: _tie_half(t, x, y)),
+                doc="elementwise min; ties split the gradient evenly")
+WHERE = defop("where", np.where,
+              (None, lambda g, ans, c, x, y: np.where(c, g, g * 0), lambda g, ans, c, x, y: np.where(c, g * 0, g)),
+              (None, lambda t, ans, c, x, y: np.where(c, t, t * 0), lambda t, ans, c, x, y: np.where(c, t * 0, t)),
+              doc="where(cond, x, y); cond is not differentiable", differentiable=(1, 2))
+
+NEG = defop("neg", np.negative, (lambda g, ans, x: -g,), (lambda t, ans, x: -t,), doc="-x")
+EXP = defop("exp", np.exp, (lambda g, ans, x: g * ans,), (lambda t, ans, x: t * ans,))
+LOG = defop("log", np.log, (lambda g, ans, x: g / x,), (lambda t, ans, x: t / x,))
+LOG1P = defop("log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), (lambda t, ans, x: t / (1 + x),),
+              doc="log(1 + x), accurate for small x")
+SQRT = defop("sqrt", np.sqrt, (lambda g, ans, x: g / (2 * ans),), (lambda t, ans, x: t / (2 * ans),))
+ABS = defop("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), (lambda t, ans, x: t * np.sign(x),),
+            doc="|x|; gradient 0 at 0 (as PyTorch)")
+SIGN = defop("sign", np.sign, (lambda g, ans, x: g * 0,), (lambda t, ans, x: t * 0,), doc="zero gradient")
+SIN = defop("sin", np.sin, (lambda g, ans, x: g * np.cos(x),), (lambda t, ans, x: t * np.cos(x),))
+COS = defop("cos", np.cos, (lambda g, ans, x: -g * np.sin(x),), (lambda t, ans, x: -t * np.sin(x),))
+TAN = defop("tan", np.tan, (lambda g, ans, x: g * (1 + ans * ans),), (lambda t, ans, x: t * (1 + ans * ans),))
+TANH = defop("tanh", np.tanh, (lambda g, ans, x: g * (1 - ans * ans),), (lambda t, ans, x: t * (1 - ans * ans),))
+SIGMOID = defop("sigmoid", _sigmoid, (lambda g, ans, x: g * ans * (1 - ans),),
+                (lambda t, ans, x: t * ans * (1 - ans),), doc="logistic; stable for large |x|")
+RELU = defop("relu", lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0),),
+             (lambda t, ans, x: t * (x > 0),), doc="max(x, 0); gradient 0 at 0")
+SOFTPLUS = defop("softplus", _softplus, (lambda g, ans, x: g * sigmoid(x),),
+                 (lambda t, ans, x: t * sigmoid(x),), doc="log(1 + exp(x)); stable for large |x|")
+SOFTSIGN = defop("softsign", lambda x: x / (1 + np.abs(x)),
+                 (lambda g, ans, x: g / ((1 + np.abs(x)) * (1 + np.abs(x))),),
+                 (lambda t, ans, x: t / ((1 + np.abs(x)) * (1 + np.abs(x))),), doc="x / (1 + |x|)")
+LEAKY_RELU = defop("leaky_relu", lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
+                   (lambda g, ans, x, negative_slope=0.01: np.where(x > 0, g, g * negative_slope),),
+                   (lambda t, ans, x, negative_slope=0.01: np.where(x > 0, t, t * negative_slope),))
+ELU = defop("elu", lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))),
+            (lambda g, ans, x, alpha=1.0: np.where(x > 0, g, g * (ans + alpha)),),
+            (lambda t, ans, x, alpha=1.0: np.where(x > 0, t, t * (ans + alpha)),),
+            doc="x if x > 0 else alpha (exp(x) - 1)")
+ERF = defop("erf", _erf, (lambda g, ans, x: g * 1.1283791670955126 * np.exp(-x * x),),
+            (lambda t, ans, x: t * 1.1283791670955126 * np.exp(-x * x),), doc="error function")
+GELU = defop("gelu", _gelu, (lambda g, ans, x, approximate="none": g * gelu_slope(x, approximate=approximate),),
+             (lambda t, ans, x, approximate="none": t * gelu_slope(x, approximate=approximate),),
+             doc="x Phi(x) (exact, via erf) or its tanh approximation")
+GELU_SLOPE = defop(
+    "gelu_slope", _gelu_slope,
+    (lambda g, ans, x, approximate="none": g * _gelu_curvature(x, approximate),),
+    (lambda t, ans, x, approximate="none": t * _gelu_curvature(x, approximate),),
+    doc="d gelu / dx (an op so gelu is twice differentiable)")
+CLIP = defop("clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
+             (lambda g, ans, x, a_min=None, a_max=None: _clip_mask(g, x, a_min, a_max),),
+             (lambda t, ans, x, a_min=None, a_max=None: _clip_mask(t, x, a_min, a_max),),
+             doc="clamp to [a_min, a_max]; gradient 1 inside (bounds included), 0 outside")
+ASTYPE = defop("astype", lambda x, dtype: np.asarray(x).astype(dtype),
+               (lambda g, ans, x, dtype: g,), (lambda t, ans, x, dtype: t.astype(dtype),),
+               doc="dtype conversion; the engine casts the gradient back")
+CLONE = defop("clone", lambda x: np.array(x, copy=True), (lambda g, ans, x: g,), (lambda t, ans, x: t,),
+              doc="copy")
+
+
+def _gelu_curvature(x, approximate):
+    """d^2 gelu / dx^2, written with ops that are themselves differentiable."""
+    if approximate == "tanh":
+        k, c = 0.7978845608028654, 0.044715
+        th = np.tanh(k * (x + c * x * x * x))
+        u = k * (1 + 3 * c * x * x)
+        sech2 = 1 - th * th
+        return sech2 * u - x * sech2 * th * u * u + 0.5 * x * sech2 * k * 6 * c * x
+    return np.exp(-0.5 * x * x) * 0.3989422804014327 * (2 - x * x)

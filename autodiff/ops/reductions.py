@@ -1,0 +1,116 @@
+"""Reductions and normalizers: sum mean var std max min prod logsumexp softmax log_softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+from .common import reduced_count, unreduce
+from .registry import defop
+
+
+def _tie_mask(x, ans, axis, keepdims):
+    """Where x equals the reduced max/min, divided by how many tie (the gradient is shared)."""
+    hit = (x == unreduce(ans, x.shape, axis, keepdims)).astype(x.dtype)
+    return hit / hit.sum(axis=axis, keepdims=True)
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    return x - _logsumexp(x, axis=axis, keepdims=True)
+
+
+def _prod_others_np(x, axis):
+    """Product of all other elements along the reduced axes, exact when x has zeros."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+    if x.ndim == 0:
+        return np.ones_like(x)
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.transpose(others, np.argsort(rest + list(axes)))
+
+
+def _prod_others_tensor(x, axis):
+    """For create_graph: product of the other elements, as a differentiable expression.
+
+    Uses prod / x where x != 0; exact second derivatives at zeros are not provided.
+    """
+    p = x.prod(axis=axis, keepdims=True)
+    safe = np.where(x == 0, x * 0 + 1, x)
+    return np.where(x == 0, p * 0 + _prod_others_np(x.data, axis), p / safe)
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False):
+    return unreduce(g, x.shape, axis, keepdims) * (
+        _prod_others_tensor(x, axis) if not isinstance(x, np.ndarray | np.generic) else _prod_others_np(x, axis))
+
+
+SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+            (lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims),),
+            (lambda t, ans, x, axis=None, keepdims=False: t.sum(axis=axis, keepdims=keepdims),))
+MEAN = defop("mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+             (lambda g, ans, x, axis=None, keepdims=False:
+              unreduce(g, x.shape, axis, keepdims) / reduced_count(x.shape, axis),),
+             (lambda t, ans, x, axis=None, keepdims=False: t.mean(axis=axis, keepdims=keepdims),))
+VAR = defop("var", lambda x, axis=None, ddof=0, keepdims=False: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
+            (lambda g, ans, x, axis=None, ddof=0, keepdims=False:
+             unreduce(g, x.shape, axis, keepdims) * (2 * (x - x.mean(axis=axis, keepdims=True))
+                                                     / (reduced_count(x.shape, axis) - ddof)),),
+            (lambda t, ans, x, axis=None, ddof=0, keepdims=False:
+             (t * (2 * (x - x.mean(axis=axis, keepdims=True)))).sum(axis=axis, keepdims=keepdims)
+             / (reduced_count(x.shape, axis) - ddof),),
+            doc="variance; ddof=0 as NumPy (pass ddof=1 for PyTorch's unbiased default)")
+STD = defop("std", lambda x, axis=None, ddof=0, keepdims=False: np.std(x, axis=axis, ddof=ddof, keepdims=keepdims),
+            (lambda g, ans, x, axis=None, ddof=0, keepdims=False:
+             unreduce(g / ans, x.shape, axis, keepdims) * ((x - x.mean(axis=axis, keepdims=True))
+                                                           / (reduced_count(x.shape, axis) - ddof)),),
+            (lambda t, ans, x, axis=None, ddof=0, keepdims=False:
+             (t * (x - x.mean(axis=axis, keepdims=True))).sum(axis=axis, keepdims=keepdims)
+             / ((reduced_count(x.shape, axis) - ddof) * ans),),
+            doc="standard deviation; ddof=0 as NumPy")
+MAX = defop("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+            (lambda g, ans, x, axis=None, keepdims=False:
+             unreduce(g, x.shape, axis, keepdims) * _tie_mask(x, ans, axis, keepdims),),
+            (lambda t, ans, x, axis=None, keepdims=False:
+             (t * _tie_mask(x, ans, axis, keepdims)).sum(axis=axis, keepdims=keepdims),),
+            doc="maximum over axes; ties share the gradient evenly")
+MIN = defop("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+            (lambda g, ans, x, axis=None, keepdims=False:
+             unreduce(g, x.shape, axis, keepdims) * _tie_mask(x, ans, axis, keepdims),),
+            (lambda t, ans, x, axis=None, keepdims=False:
+             (t * _tie_mask(x, ans, axis, keepdims)).sum(axis=axis, keepdims=keepdims),),
+            doc="minimum over axes; ties share the gradient evenly")
+PROD = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+             (_prod_vjp,),
+             (lambda t, ans, x, axis=None, keepdims=False:
+              (t * _prod_others_np(x, axis)).sum(axis=axis, keepdims=keepdims),),
+             doc="product over axes; exact gradient with zeros")
+LOGSUMEXP = defop("logsumexp", _logsumexp,
+                  (lambda g, ans, x, axis=None, keepdims=False:
+                   unreduce(g, x.shape, axis, keepdims) * np.exp(x - unreduce(ans, x.shape, axis, keepdims)),),
+                  (lambda t, ans, x, axis=None, keepdims=False:
+                   (t * np.exp(x - unreduce(ans, x.shape, axis, keepdims))).sum(axis=axis, keepdims=keepdims),),
+                  doc="log(sum(exp(x))), shifted by the max so it never overflows")
+SOFTMAX = defop("softmax", _softmax,
+                (lambda g, ans, x, axis=-1: ans * (g - (g * ans).sum(axis=axis, keepdims=True)),),
+                (lambda t, ans, x, axis=-1: ans * (t - (t * ans).sum(axis=axis, keepdims=True)),),
+                doc="exp(x) / sum(exp(x)) along axis, shifted by the max")
+LOG_SOFTMAX = defop("log_softmax", _log_softmax,
+                    (lambda g, ans, x, axis=-1: g - np.exp(ans) * g.sum(axis=axis, keepdims=True),),
+                    (lambda t, ans, x, axis=-1: t - (np.exp(ans) * t).sum(axis=axis, keepdims=True),),
+                    doc="x - logsumexp(x) along axis; finite for huge logits")

@@ -1,0 +1,286 @@
+"""`Tensor`: a NumPy array that remembers how it was computed."""
+from __future__ import annotations
+
+import numbers
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from ._state import config, state
+
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+    """Convert user data to an array under the dtype policy (see README, "Dtypes")."""
+    if isinstance(data, Tensor):
+        arr = np.array(data._data, copy=copy)
+        from_python = False
+    elif isinstance(data, (_ndarray, _generic)):
+        arr = np.array(data, copy=copy)
+        from_python = False
+    else:
+        try:
+            arr = np.array(data)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"Tensor: could not convert data of type {type(data).__name__} "
+                            f"to a numeric array ({e})") from None
+        from_python = True
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: data must be numeric (bool, int or float), got dtype {arr.dtype} "
+                        f"from {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    elif from_python and arr.dtype == np.float64:
+        arr = arr.astype(config.default_dtype, copy=False)
+    return arr
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `.remove()` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-d array with an optional gradient and a link (`grad_fn`) to the op that made it."""
+
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_vc", "_hooks", "__weakref__")
+    __array_priority__ = 1000
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype=None) -> None:
+        self._data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._vc = None
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data) -> "Tensor":
+        """Wrap an array (or NumPy scalar) without copying or checking: the engine's constructor."""
+        t = cls.__new__(cls)
+        t._data = data
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t._vc = None
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied); assigning replaces it."""
+        d = self._data
+        if type(d) is not _ndarray:
+            d = self._data = np.asarray(d)
+        return d
+
+    @data.setter
+    def data(self, value) -> None:
+        value = value._data if isinstance(value, Tensor) else value
+        self._data = np.asarray(value)
+
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (parameters, inputs)."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vc is None else self._vc[0]
+
+    def _bump_version(self) -> None:
+        if self._vc is None:
+            self._vc = [1]
+        else:
+            self._vc[0] += 1
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = np.asarray(self._data)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item(): a Tensor with {self._data.size} elements cannot be converted to "
+                             f"a Python scalar")
+        return self._data.item() if hasattr(self._data, "item") else self._data
+
+    def tolist(self):
+        return np.asarray(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data)
+
+    def __index__(self) -> int:
+        if self._data.ndim != 0 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer 0-d tensors can be converted to an index")
+        return int(self._data)
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
+                               f"(got dtype {self._data.dtype})")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
+                               "to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        t = Tensor._wrap(self._data)
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc  # same storage: in-place changes through either are seen
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> "Tensor":
+        from . import functions as F
+        return F.clone(self)
+
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (as `torch.Tensor.backward`)."""
+        from .autograd import backward
+        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                 create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for a non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                g = grad if grad.grad_fn is not None else Tensor._wrap(np.array(grad._data))
+                t.grad = g if t.grad is None else t.grad + g
+        keep.retains_grad = True
+        if not any(getattr(h, "retains_grad", False) for h in (self.grad_fn.hooks or ())):
+            self.register_hook(keep)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and any(getattr(h, "retains_grad", False)
+                                               for h in (self.grad_fn.hooks or ()))
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self._data), separator=", ", prefix="tensor(")
+        extra = ""
+        if self._data.dtype not in (config.default_dtype, np.dtype(np.int64), np.dtype(bool)):
+            extra += f", dtype={self._data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return repr(self)
+
+    # ------------------------------------------------------------------ NumPy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy ufuncs on Tensors run the registered op, so VJP rules written in NumPy record."""
+        from .functions import UFUNC_OPS
+        if method != "__call__" or kwargs.get("out") is not None:
+            return NotImplemented
+        fn = UFUNC_OPS.get(ufunc)
+        if fn is None:
+            return NotImplemented
+        return fn(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .functions import ARRAY_FUNCTION_OPS
+        fn = ARRAY_FUNCTION_OPS.get(func)
+        if fn is None:
+            return NotImplemented
+        return fn(*args, **kwargs)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, numbers.Number)
