@@ -1,11 +1,13 @@
 """Reverse mode: walk the recorded nodes in reverse topological order (Kahn, no recursion)."""
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Sequence
 
 import numpy as np
 
 from ._state import config, state
+from .tape import apply
 from .tensor import Tensor
 
 FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -35,32 +37,25 @@ def sum_to(g, shape: tuple):
     return g
 
 
-def _check_versions(node) -> None:
-    """Raise if a value the node's rules read was changed in place since it was recorded."""
-    op = node.op
-    saved = op.saved_inputs
-    versions = node.versions
-    for i, a in enumerate(node.inputs):
-        if isinstance(a, Tensor) and a._vc is not None and (saved is None or i in saved):
-            expected = versions[i] if versions is not None else 0
-            if a._vc[0] != expected:
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{a.dtype} {list(a.shape)}], which is input {i} of "
-                    f"{node!r} ({op.name}), is at version {a._vc[0]}; expected version {expected} "
-                    f"instead. Hint: the operation that changed it ran after this op recorded it; "
-                    f"use an out-of-place op or .clone().")
-    if node.out_vc is not None and node.out_vc[0] != 0:
-        raise RuntimeError(
-            f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: the output of {node!r} ({op.name}) is at version {node.out_vc[0]}; expected "
-            f"version 0 instead.")
+def _version_error(node, i, a, expected) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{a.dtype} {list(a.shape)}], which is input {i} of {node!r} ({node.op.name}), is at "
+        f"version {a._vc[0]}; expected version {expected} instead. Hint: the in-place change ran after "
+        f"this op recorded the value; use an out-of-place op or .clone().")
+
+
+def _output_version_error(node) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"the output of {node!r} ({node.op.name}) is at version {node.out_vc[0]}; expected version 0 instead.")
 
 
 def _anomaly_check(node, i: int, gi) -> None:
-    if not np.all(np.isfinite(np.asarray(gi.data if isinstance(gi, Tensor) else gi))):
+    arr = np.asarray(gi._data if isinstance(gi, Tensor) else gi)
+    if not np.all(np.isfinite(arr)):
         where = "".join(node.trace[-3:]) if node.trace else "(forward trace not recorded)\n"
-        bad = "nan" if np.any(np.isnan(np.asarray(gi.data if isinstance(gi, Tensor) else gi))) else "inf"
+        bad = "nan" if np.any(np.isnan(arr)) else "inf"
         raise RuntimeError(
             f"Function '{node!r}' ({node.op.name}) returned {bad} values in its gradient for input {i}. "
             f"Its forward was called at:\n{where}")
@@ -70,152 +65,163 @@ def _wrap_grad(g, create_graph: bool):
     return g if create_graph else Tensor._wrap(g)
 
 
+def _unwrap_hook_result(out, create_graph: bool):
+    if create_graph:
+        return out if isinstance(out, Tensor) else Tensor(out)
+    return out._data if isinstance(out, Tensor) else np.asarray(out)
+
+
+def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
+    """Nodes whose VJPs lead to a target (so `grad` runs nothing else), found without recursion."""
+    target_nodes: dict = {}
+    target_leaves: dict = {}
+    for k, t in enumerate(targets):
+        if t.grad_fn is not None:
+            target_nodes.setdefault(t.grad_fn, []).append(k)
+        else:
+            target_leaves.setdefault(t, []).append(k)
+    consumers: dict = {}
+    seen = set()
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    frontier = []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.inputs is None:
+            raise RuntimeError(FREED_MSG)
+        if node in target_nodes:
+            frontier.append(node)
+        for a in node.inputs:
+            if isinstance(a, Tensor) and a.requires_grad:
+                p = a.grad_fn
+                if p is None:
+                    if a in target_leaves:
+                        frontier.append(node)
+                    continue
+                consumers.setdefault(p, []).append(node)
+                stack.append(p)
+    needed = set()
+    while frontier:
+        n = frontier.pop()
+        if n not in needed:
+            needed.add(n)
+            frontier.extend(consumers.get(n, ()))
+    return needed, target_nodes, target_leaves
+
+
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bool, create_graph: bool,
                  targets: Sequence[Tensor] | None = None):
     """Backpropagate `root_grads` from `roots`.
 
-    Without `targets`, leaf gradients accumulate into `.grad`. With `targets`,
-    nothing is accumulated and the gradients reaching each target are returned
-    (None where it is not reached), as `autograd.grad` does.
+    Nodes run in decreasing creation order (`seq`): every consumer of a value
+    was created after it, so each node runs once, after all the gradients
+    flowing into it have been summed. Without `targets`, leaf gradients
+    accumulate into `.grad`; with `targets`, only nodes leading to them run and
+    the gradients reaching each target are returned (None where unreached).
     """
-    # 1. find reachable nodes and count each one's consumers
-    deps: dict = {}
-    stack = []
-    for r in roots:
-        n = r.grad_fn
-        if n is not None and n not in deps:
-            deps[n] = 0
-            stack.append(n)
-    consumers: dict | None = {} if targets is not None else None
-    while stack:
-        node = stack.pop()
-        inputs = node.inputs
-        if inputs is None:
-            raise RuntimeError(FREED_MSG)
-        for a in inputs:
-            if isinstance(a, Tensor) and a.requires_grad:
-                p = a.grad_fn
-                if p is None:
-                    continue
-                if p in deps:
-                    deps[p] += 1
-                else:
-                    deps[p] = 1
-                    stack.append(p)
-                if consumers is not None:
-                    consumers.setdefault(p, []).append(node)
-
-    # 2. with targets, only nodes that lead to a target are worth running
     needed = None
-    target_nodes: dict = {}
-    target_leaves: dict = {}
     if targets is not None:
-        for k, t in enumerate(targets):
-            if t.grad_fn is not None:
-                target_nodes.setdefault(t.grad_fn, []).append(k)
-            else:
-                target_leaves.setdefault(t, []).append(k)
-        needed = set()
-        frontier = [n for n in target_nodes if n in deps]
-        for n in deps:  # nodes that consume a target leaf directly
-            if n.inputs is not None and any(isinstance(a, Tensor) and a in target_leaves for a in n.inputs):
-                frontier.append(n)
-        while frontier:
-            n = frontier.pop()
-            if n in needed:
-                continue
-            needed.add(n)
-            frontier.extend(consumers.get(n, ()))
+        needed, target_nodes, target_leaves = _needed_nodes(roots, targets)
         captured: list = [None] * len(targets)
-
-    # 3. seed and run
     grads: dict = {}
     leaf_grads: dict = {}
+    heap: list = []
     for r, g in zip(roots, root_grads):
         n = r.grad_fn
         if n is None:
-            if targets is not None:
-                for k in target_leaves.get(r, ()):
-                    captured[k] = g if captured[k] is None else captured[k] + g
-            else:
-                leaf_grads[r] = g if r not in leaf_grads else leaf_grads[r] + g
+            leaf_grads[r] = g if r not in leaf_grads else leaf_grads[r] + g
+        elif n in grads:
+            grads[n] = grads[n] + g
         else:
-            grads[n] = g if n not in grads else grads[n] + g
-    ready = [n for n in grads if deps[n] == 0]
+            grads[n] = g
+            heappush(heap, (-n.seq, n))
     anomaly = config.anomaly
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            if needed is not None and node not in needed:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            g = grads.pop(node)
             args = node.args
             if args is None:
                 raise RuntimeError(FREED_MSG)
-            if g is not None and node.hooks:
+            if needed is not None:
+                if node not in needed:
+                    continue
+                if node in target_nodes:
+                    for k in target_nodes[node]:
+                        captured[k] = g
+            if node.hooks:
                 for hook in node.hooks:
                     out = hook(_wrap_grad(g, create_graph))
                     if out is not None:
-                        g = out if create_graph else np.asarray(out._data if isinstance(out, Tensor) else out)
-            if targets is not None and node in target_nodes and g is not None:
-                for k in target_nodes[node]:
-                    captured[k] = g
+                        g = _unwrap_hook_result(out, create_graph)
             op = node.op
             inputs = node.inputs
-            if g is not None:
-                _check_versions(node)
-                if create_graph:
-                    from .tape import apply
-                    ans = apply(op, inputs, node.params) if op.uses_ans else None
-                    args = tuple(inputs)
-                else:
-                    ans = node.ans
-                params = node.params
+            if node.out_vc is not None and node.out_vc[0]:
+                raise _output_version_error(node)
+            if create_graph:
+                ans = apply(op, inputs, node.params) if op.uses_ans else None
+                args = inputs
+            else:
+                ans = node.ans
+            params = node.params
+            vjps = op.vjp
+            saved = op.saved_inputs
+            versions = node.versions
             for i, a in enumerate(inputs):
-                if not (isinstance(a, Tensor) and a.requires_grad):
+                if not isinstance(a, Tensor):
+                    continue
+                vc = a._vc
+                if vc is not None and (saved is None or i in saved):
+                    expected = versions[i] if versions is not None else 0
+                    if vc[0] != expected:
+                        raise _version_error(node, i, a, expected)
+                if not a.requires_grad:
                     continue
                 p = a.grad_fn
-                if needed is not None and (p is None and a not in target_leaves or
-                                           p is not None and p not in needed):
+                if needed is not None and (p not in needed if p is not None else a not in target_leaves):
                     continue
-                gi = None
-                if g is not None:
-                    rule = op.vjp_rule(i)
-                    if rule is not None:
-                        gi = rule(g, ans, *args, **params)
-                        if np.shape(gi) != a.shape:
-                            try:
-                                gi = sum_to(gi, a.shape)
-                            except ValueError as e:
-                                raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
-                        if gi.dtype != a.dtype:
-                            gi = gi.astype(a.dtype)
-                        if anomaly:
-                            _anomaly_check(node, i, gi)
+                if op.variadic:
+                    gi = vjps(i, g, ans, *args, **params)
+                else:
+                    rule = vjps[i]
+                    if rule is None:
+                        continue
+                    gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                data = a._data
+                if gi.shape != data.shape:
+                    try:
+                        gi = sum_to(gi, data.shape)
+                    except ValueError as e:
+                        raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
+                gdt = gi.dtype
+                if gdt is not data.dtype and gdt != data.dtype:
+                    gi = gi.astype(data.dtype)
+                if anomaly:
+                    _anomaly_check(node, i, gi)
                 if p is None:
-                    if gi is not None:
-                        leaf_grads[a] = gi if a not in leaf_grads else leaf_grads[a] + gi
-                    continue
-                if gi is not None:
-                    grads[p] = gi if p not in grads else grads[p] + gi
-                deps[p] -= 1
-                if deps[p] == 0:
-                    ready.append(p)
+                    leaf_grads[a] = gi if a not in leaf_grads else leaf_grads[a] + gi
+                elif p in grads:
+                    grads[p] = grads[p] + gi
+                else:
+                    grads[p] = gi
+                    heappush(heap, (-p.seq, p))
             if not retain_graph:
                 node.args = node.ans = node.inputs = None
     finally:
         state.grad_enabled = prev_mode
 
-    # 4. leaves: hooks, then accumulate (or capture)
+    # leaves: hooks, then accumulate (or capture)
     handed: set = set()
     for a, g in leaf_grads.items():
         if a._hooks:
             for hook in a._hooks:
                 out = hook(_wrap_grad(g, create_graph))
                 if out is not None:
-                    g = out if create_graph else (out._data if isinstance(out, Tensor) else np.asarray(out))
+                    g = _unwrap_hook_result(out, create_graph)
         if targets is not None:
             for k in target_leaves.get(a, ()):
                 captured[k] = g

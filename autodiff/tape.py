@@ -1,26 +1,29 @@
 """Recording: `apply` runs an op's forward and, when grad is on, records a `Node` on the tape."""
 from __future__ import annotations
 
+import itertools
 import traceback
 
 import numpy as np
 
 from ._state import config, state
-from .tensor import Tensor
+from .tensor import Tensor, _to_array
 
 _NO_PARAMS: dict = {}
 _ndarray = np.ndarray
+_new = Tensor.__new__
 
 
 class Node:
     """One recorded op application: what backward needs to run the op's VJP rules.
 
     `inputs` are the op's arguments as given (Tensors or constants), `args` their
-    arrays, `ans` the output array. After a backward without `retain_graph`
-    these are dropped and the node is marked freed.
+    arrays, `ans` the output array, `seq` the creation order (backward runs
+    nodes in decreasing `seq`, which is a reverse topological order). After a
+    backward without `retain_graph` these are dropped and the node is freed.
     """
 
-    __slots__ = ("op", "inputs", "args", "params", "ans", "versions", "out_vc", "hooks", "trace",
+    __slots__ = ("op", "inputs", "args", "params", "ans", "versions", "out_vc", "seq", "hooks", "trace",
                  "__weakref__")
 
     def __init__(self, op, inputs, args, params, ans, versions, out_vc) -> None:
@@ -31,6 +34,7 @@ class Node:
         self.ans = ans
         self.versions = versions
         self.out_vc = out_vc
+        self.seq = _next_seq()
         self.hooks = None
         self.trace = None
 
@@ -50,28 +54,39 @@ class Node:
             return ()
         return tuple((a.grad_fn if isinstance(a, Tensor) else None, i) for i, a in enumerate(self.inputs))
 
-    def register_prehook(self, fn) -> None:
-        if self.hooks is None:
-            self.hooks = []
-        self.hooks.append(fn)
-
     def __repr__(self) -> str:
         return f"<{self.op.name.capitalize()}Backward>"
+
+
+_next_seq = itertools.count().__next__
+_PY_SCALARS = (float, int, bool)
+
+
+def _constant(a):
+    """A non-Tensor argument as NumPy sees it: Python scalars stay weak, sequences become arrays."""
+    if isinstance(a, (float, int, _ndarray, np.generic)):
+        return a
+    return _to_array(a)
 
 
 def apply(op, args, params=_NO_PARAMS) -> Tensor:
     """Run `op` on `args` (Tensors or array-likes); record a Node if any Tensor input requires grad."""
     datas = []
     req = False
+    has_vc = False
     for a in args:
         if isinstance(a, Tensor):
             datas.append(a._data)
             if a.requires_grad:
                 req = True
+            if a._vc is not None:
+                has_vc = True
         else:
-            datas.append(a)
-    out = op.forward(*datas, **params)
-    t = Tensor.__new__(Tensor)
+            datas.append(_constant(a))
+    out = op.forward(*datas, **params) if params else op.forward(*datas)
+    if type(out) in _PY_SCALARS:
+        out = _to_array(out)
+    t = _new(Tensor)
     t._data = out
     t.grad = None
     t._vc = None
@@ -79,18 +94,14 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     if req and state.grad_enabled:
         t.requires_grad = True
         versions = None
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and a._vc is not None and a._vc[0]:
-                versions = tuple(a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0
-                                 for a in args)
-                break
+        if has_vc:
+            versions = tuple(a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0 for a in args)
         out_vc = None
         if op.uses_ans:
             out_vc = t._vc = [0]
-        node = Node(op, args, datas, params, out, versions, out_vc)
+        node = t.grad_fn = Node(op, args, datas, params, out, versions, out_vc)
         if config.anomaly:
             node.trace = traceback.format_stack()[:-2]
-        t.grad_fn = node
     else:
         t.requires_grad = False
         t.grad_fn = None

@@ -6,6 +6,7 @@ Broadcasting is undone by the engine, so rules return full-shape gradients.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -67,16 +68,18 @@ def _log_pos(x):
     return np.log(np.where(x > 0, x, 1))
 
 
-# name, forward, (vjp per input), (jvp per input)
-ADD = defop("add", np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+# name, forward, (vjp per input), (jvp per input).
+# Arithmetic uses Python's operators: the same ufuncs for arrays, and NumPy's
+# fast scalar path (10x quicker than calling the ufunc) for 0-d values.
+ADD = defop("add", operator.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
             (lambda t, ans, x, y: t, lambda t, ans, x, y: t), doc="x + y")
-SUB = defop("sub", np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+SUB = defop("sub", operator.sub, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
             (lambda t, ans, x, y: t, lambda t, ans, x, y: -t), doc="x - y")
-MUL = defop("mul", np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+MUL = defop("mul", operator.mul, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
             (lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t), doc="x * y")
-DIV = defop("div", np.true_divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+DIV = defop("div", operator.truediv, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
             (lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y), doc="x / y")
-POW = defop("pow", np.power,
+POW = defop("pow", operator.pow,
             (lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * _log_pos(x)),
             (lambda t, ans, x, y: t * y * x ** (y - 1), lambda t, ans, x, y: t * ans * _log_pos(x)),
             doc="x ** y; d/dy uses log(x) where x > 0 and 0 elsewhere")
@@ -93,7 +96,7 @@ WHERE = defop("where", np.where,
               (None, lambda t, ans, c, x, y: np.where(c, t, t * 0), lambda t, ans, c, x, y: np.where(c, t * 0, t)),
               doc="where(cond, x, y); cond is not differentiable", differentiable=(1, 2))
 
-NEG = defop("neg", np.negative, (lambda g, ans, x: -g,), (lambda t, ans, x: -t,), doc="-x")
+NEG = defop("neg", operator.neg, (lambda g, ans, x: -g,), (lambda t, ans, x: -t,), doc="-x")
 EXP = defop("exp", np.exp, (lambda g, ans, x: g * ans,), (lambda t, ans, x: t * ans,))
 LOG = defop("log", np.log, (lambda g, ans, x: g / x,), (lambda t, ans, x: t / x,))
 LOG1P = defop("log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), (lambda t, ans, x: t / (1 + x),),
