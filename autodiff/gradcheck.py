@@ -98,10 +98,10 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
             _fast_check(fn, inputs, diff, eps, atol, rtol, seed)
             return True
         outputs = _outputs(fn, inputs)
-        analytic = {}
+        analytic = {(k, i): np.zeros((o.size, inputs[i].size)) for k, o in enumerate(outputs) for i in diff}
         for k, r, row in _analytic_rows(outputs, inputs, diff):
             for i, gi in zip(diff, row):
-                analytic.setdefault((k, i), np.zeros((outputs[k].size, inputs[i].size)))[r] = gi.reshape(-1)
+                analytic[(k, i)][r] = gi.reshape(-1)
         for i in diff:
             for j, cols in _numeric_columns(fn, inputs, i, eps):
                 for k, col in enumerate(cols):

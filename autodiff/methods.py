@@ -97,6 +97,9 @@ Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
 
 # ---------------------------------------------------------------- in-place ops
 def _records(self, others) -> bool:
+    """Whether an in-place op must go through the tape (reverse mode) or carry tangents (forward mode)."""
+    if state.forward_tangents is not None:
+        return True
     return state.grad_enabled and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
                                                              for o in others))
 
@@ -104,6 +107,16 @@ def _records(self, others) -> bool:
 def _check_leaf(self) -> None:
     if state.grad_enabled and self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _snapshot(self) -> Tensor:
+    """A stand-in for `self` before an in-place op: same data, history, version counter and tangent."""
+    snap = Tensor._wrap(self._data)
+    snap.requires_grad, snap.grad_fn, snap._vc = self.requires_grad, self.grad_fn, self._vc
+    tangents = state.forward_tangents
+    if tangents is not None and self in tangents:
+        tangents[snap] = tangents[self]
+    return snap
 
 
 def _become(self, result: Tensor, opname: str) -> Tensor:
@@ -119,6 +132,12 @@ def _become(self, result: Tensor, opname: str) -> Tensor:
     self._data = result._data
     self.grad_fn = result.grad_fn
     self.requires_grad = result.requires_grad
+    tangents = state.forward_tangents
+    if tangents is not None:
+        if result in tangents:
+            tangents[self] = tangents[result]
+        else:
+            tangents.pop(self, None)
     return self
 
 
@@ -126,8 +145,7 @@ def _inplace(op, ufunc):
     def method(self, other):
         _check_leaf(self)
         if _records(self, (other,)):
-            snapshot = Tensor._wrap(self._data)
-            snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+            snapshot = _snapshot(self)
             return _become(self, apply(op, (snapshot, other), _EMPTY), op.name + "_")
         o = other._data if isinstance(other, Tensor) else other
         d = self._data
@@ -157,8 +175,7 @@ def _setitem(self, index, value) -> None:
     _check_leaf(self)
     index = F._normalize_index(index)
     if _records(self, (value,)):
-        snapshot = Tensor._wrap(self._data)
-        snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+        snapshot = _snapshot(self)
         _become(self, apply(S.INDEX_PUT, (snapshot, value), {"index": index}), "__setitem__")
         return
     d = self._data
@@ -175,8 +192,7 @@ def _unary_inplace(name, compute):
     def method(self, *args, **kwargs):
         _check_leaf(self)
         if _records(self, ()):
-            snapshot = Tensor._wrap(self._data)
-            snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+            snapshot = _snapshot(self)
             return _become(self, compute(snapshot, *args, **kwargs), name)
         d = self._data
         if type(d) is not np.ndarray:
@@ -202,8 +218,7 @@ def _copy_(self, src) -> Tensor:
     """Copy `src`'s values into this tensor (broadcasting); recorded when grad is on."""
     _check_leaf(self)
     if _records(self, (src,)):
-        snapshot = Tensor._wrap(self._data)
-        snapshot.requires_grad, snapshot.grad_fn, snapshot._vc = self.requires_grad, self.grad_fn, self._vc
+        snapshot = _snapshot(self)
         return _become(self, apply(S.INDEX_PUT, (snapshot, src), {"index": Ellipsis}), "copy_")
     self[...] = src
     return self

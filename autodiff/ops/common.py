@@ -12,7 +12,8 @@ def on_tensor_use(op_name: str, numpy_fn):
     """A function that runs `numpy_fn` on arrays and the registered op on Tensors.
 
     Rules call these for functions NumPy has no ufunc for (sigmoid, erf, scatter ...),
-    so one rule serves both plain and higher-order backward.
+    so one rule serves both plain and higher-order backward. Positional arguments
+    are the op's inputs; keyword arguments are its (non-differentiable) params.
     """
     def fn(x, *args, **params):
         if isinstance(x, Tensor) or any(isinstance(a, Tensor) for a in args):

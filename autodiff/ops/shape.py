@@ -46,18 +46,19 @@ BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      (lambda t, ans, x, shape: np.broadcast_to(t, shape),), is_view=True,
                      doc="broadcast (also expand); the engine sums the gradient back")
 GETITEM = defop("getitem", lambda x, index: x[index],
-                (lambda g, ans, x, index: index_scatter(g, index, x.shape),),
+                (lambda g, ans, x, index: index_scatter(g, index=index, shape=x.shape),),
                 (lambda t, ans, x, index: t[index],), is_view=True,
                 doc="t[index]: basic and advanced indexing; repeated indices scatter-add")
 INDEX_SCATTER = defop("index_scatter", _index_scatter_np,
                       (lambda g, ans, x, index, shape: g[index],),
-                      (lambda t, ans, x, index, shape: index_scatter(t, index, shape),),
+                      (lambda t, ans, x, index, shape: index_scatter(t, index=index, shape=shape),),
                       doc="getitem's backward: zeros with x added at index")
 INDEX_PUT = defop("index_put", _index_put_np,
-                  (lambda g, ans, x, v, index: index_put(g, g[index] * 0, index),
+                  (lambda g, ans, x, v, index: index_put(g, g[index] * 0, index=index),
                    lambda g, ans, x, v, index: g[index]),
-                  (lambda t, ans, x, v, index: index_put(t, t[index] * 0, index),
-                   lambda t, ans, x, v, index: index_scatter(np.broadcast_to(t, ans[index].shape), index, ans.shape)),
+                  (lambda t, ans, x, v, index: index_put(t, t[index] * 0, index=index),
+                   lambda t, ans, x, v, index: index_scatter(np.broadcast_to(t, ans[index].shape), index=index,
+                                                            shape=ans.shape)),
                   doc="x with x[index] = v (item assignment)")
 CONCATENATE = defop(
     "concatenate", lambda *xs, axis=0, sizes=(): np.concatenate(xs, axis=axis),

@@ -1,0 +1,141 @@
+"""Registry-driven checks: every registered op, first order, second order and forward mode.
+
+An op cannot be added without samples: `test_every_op_has_samples` fails.
+"""
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from op_samples import all_samples
+
+import autodiff as ad
+from autodiff.gradcheck import gradcheck, gradgradcheck, jvpcheck
+from autodiff.ops import OPS
+from autodiff.tensor import Tensor
+
+SAMPLES = all_samples()
+NAMES = sorted(OPS)
+
+
+def _graph_op_names(t: Tensor) -> set:
+    names, stack, seen = set(), [t.grad_fn], set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        names.add(n.op.name)
+        stack.extend(a.grad_fn for a in (n.inputs or ()) if isinstance(a, Tensor))
+    return names
+
+
+def _outputs(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _draw(name, data):
+    fn, inputs = SAMPLES[name](data.draw)
+    for o in _outputs(fn(*inputs)):
+        assert name in _graph_op_names(o), f"the sample for {name!r} does not record {name!r}"
+    return fn, inputs
+
+
+def test_every_op_has_samples():
+    missing = sorted(set(OPS) - set(SAMPLES))
+    assert not missing, f"ops registered without samples in tests/op_samples*.py: {missing}"
+
+
+def test_every_op_has_rules_for_each_input_and_a_doc_or_name():
+    for name, op in OPS.items():
+        if not op.variadic:
+            assert len(op.vjp) == len(op.jvp), name
+            assert any(r is not None for r in op.vjp), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=12)
+@given(data=st.data())
+def test_gradients_match_central_differences(name, data):
+    fn, inputs = _draw(name, data)
+    assert gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=6)
+@given(data=st.data())
+def test_second_derivatives_match_central_differences(name, data):
+    fn, inputs = _draw(name, data)
+    assert gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=12)
+@given(data=st.data())
+def test_forward_mode_matches_directional_derivative(name, data):
+    fn, inputs = _draw(name, data)
+    assert jvpcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=8)
+@given(data=st.data())
+def test_backward_with_random_upstream_gradient_keeps_invariants(name, data):
+    """A random (not all-ones) upstream gradient; no aliasing; inputs untouched; buffers freed."""
+    fn, inputs = _draw(name, data)
+    before = [np.array(x.data, copy=True) for x in inputs]
+    out = fn(*inputs)
+    assert isinstance(out, Tensor)
+    rng = np.random.default_rng(0)
+    upstream = rng.standard_normal(out.shape)
+    upstream_copy = upstream.copy()
+    nodes = []
+    stack = [out.grad_fn]
+    while stack:
+        n = stack.pop()
+        if n is not None and n not in nodes:
+            nodes.append(n)
+            stack.extend(a.grad_fn for a in n.inputs if isinstance(a, Tensor))
+    ans_refs = [weakref.ref(n.ans) for n in nodes if isinstance(n.ans, np.ndarray)]
+    if not out.requires_grad:
+        return
+    out.backward(upstream)
+    # 1. numerical J^T u, input by input
+    eps = 1e-6
+    for k, x in enumerate(inputs):
+        if not x.requires_grad:
+            continue
+        num = np.zeros(x.shape)
+        flat = np.array(x.data, copy=True).reshape(-1)
+        for j in range(flat.size):
+            vals = []
+            for s in (1, -1):
+                p = flat.copy()
+                p[j] += s * eps
+                probe = list(inputs)
+                probe[k] = Tensor._wrap(p.reshape(x.shape))
+                with ad.no_grad():
+                    vals.append(float(np.sum(upstream * np.asarray(fn(*probe).data))))
+            num.reshape(-1)[j] = (vals[0] - vals[1]) / (2 * eps)
+        got = np.zeros(x.shape) if x.grad is None else x.grad.data
+        np.testing.assert_allclose(got, num, rtol=1e-4, atol=1e-6, err_msg=f"{name}: input {k}")
+        assert x.grad is None or x.grad.dtype == x.dtype
+    # 2. inputs and the upstream gradient are not mutated
+    for x, b in zip(inputs, before):
+        np.testing.assert_array_equal(x.data, b)
+    np.testing.assert_array_equal(upstream, upstream_copy)
+    # 3. no gradient aliases another gradient or the upstream gradient
+    grads = [x.grad.data for x in inputs if x.grad is not None]
+    for i, g in enumerate(grads):
+        assert not np.shares_memory(g, upstream), f"{name}: a gradient aliases the upstream gradient"
+        for h in grads[i + 1:]:
+            assert not np.shares_memory(g, h), f"{name}: two input gradients share memory"
+    # 4. the graph's saved buffers are released
+    assert all(n.args is None and n.ans is None for n in nodes)
+    del out, nodes
+    gc.collect()
+    assert all(r() is None for r in ans_refs[1:]), f"{name}: saved intermediate arrays are still alive"
