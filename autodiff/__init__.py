@@ -19,7 +19,11 @@ from .functions import (abs, add, allclose, arange, argmax, argmin, astype, broa
                         permute, pow, prod, relu, reshape, sigmoid, sign, sin, softmax, softplus, softsign,
                         split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, tan, tanh, tensor,
                         transpose, unsqueeze, var, view, where, zeros, zeros_like)
+from . import functional
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .function import Function, FunctionCtx, custom_op
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jvpcheck
 from .ops import OPS
 from .random import manual_seed, rand, randint, randn, default_rng
 from .tape import Node
@@ -27,18 +31,11 @@ from .tensor import Tensor, is_tensor
 
 __version__ = "0.1.0"
 
-_LAZY = {"functional", "testing", "gradcheck_module"}
 
 
 def __getattr__(name: str):
-    """Import the submodules that need more than NumPy (testing needs hypothesis) on first use."""
+    """Import on first use the submodules that need more than NumPy (`testing` needs hypothesis)."""
     import importlib
-    if name in ("functional", "testing", "datasets"):
+    if name in ("testing", "datasets"):
         return importlib.import_module(f".{name}", __name__)
-    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
-        return getattr(importlib.import_module(".gradcheck", __name__), name)
-    if name in ("detect_anomaly", "set_detect_anomaly"):
-        return getattr(importlib.import_module(".anomaly", __name__), name)
-    if name in ("Function", "custom_vjp"):
-        return getattr(importlib.import_module(".function", __name__), name)
     raise AttributeError(f"module 'autodiff' has no attribute {name!r}")

@@ -54,7 +54,7 @@ def _output_version_error(node) -> RuntimeError:
 def _anomaly_check(node, i: int, gi) -> None:
     arr = np.asarray(gi._data if isinstance(gi, Tensor) else gi)
     if not np.all(np.isfinite(arr)):
-        where = "".join(node.trace[-3:]) if node.trace else "(forward trace not recorded)\n"
+        where = "".join(node.trace[-2:]) if node.trace else "(forward trace not recorded)\n"
         bad = "nan" if np.any(np.isnan(arr)) else "inf"
         raise RuntimeError(
             f"Function '{node!r}' ({node.op.name}) returned {bad} values in its gradient for input {i}. "

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import itertools
-import traceback
 
 import numpy as np
 
 from ._state import config, state
+from .anomaly import user_frames
 from .tensor import Tensor, _to_array
 
 _NO_PARAMS: dict = {}
@@ -101,7 +101,7 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
             out_vc = t._vc = [0]
         node = t.grad_fn = Node(op, args, datas, params, out, versions, out_vc)
         if config.anomaly:
-            node.trace = traceback.format_stack()[:-2]
+            node.trace = user_frames()
     else:
         t.requires_grad = False
         t.grad_fn = None

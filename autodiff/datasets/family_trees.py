@@ -67,6 +67,9 @@ class FamilyTrees:
     spouse: Mapping = field(repr=False)
     isomorphism: Mapping = field(repr=False)
 
+    def __repr__(self) -> str:
+        return f"FamilyTrees({len(self.people)} people, {len(self.relations)} relations, {len(self.cases)} cases)"
+
     def __len__(self) -> int:
         return len(self.cases)
 
@@ -233,4 +236,4 @@ def family_trees() -> FamilyTrees:
     ro = MappingProxyType  # read-only views: the task cannot be edited by accident
     return FamilyTrees(people=people, relations=RELATIONS, cases=tuple(cases), gender=ro(gender),
                        nationality=ro(nationality), generation=ro(generation), branch=ro(branch),
-                       parents=ro(parents), spouse=ro(spouse), isomorphism=ro(dict(zip(ENGLISH, ITALIAN))))
+                       parents=ro(parents), spouse=ro(spouse), isomorphism=ro(dict(zip(ENGLISH, ITALIAN, strict=True))))

@@ -1,5 +1,5 @@
 """Every differentiable op, registered in `OPS` (see `registry`)."""
-from . import elementwise, linalg, reductions, shape  # noqa: F401  (registers the ops)
+from . import conv, elementwise, linalg, reductions, shape  # noqa: F401  (registers the ops)
 from .registry import OPS, Op, defop
 
 __all__ = ["OPS", "Op", "defop"]

@@ -1,0 +1,405 @@
+"""`nn.functional`: stateless layers, activations and losses (as `torch.nn.functional`).
+
+Modules in `nn` call these; use them directly when the parameters live elsewhere.
+Targets, masks and class weights are constants (arrays or Tensors whose gradient is not taken),
+except where PyTorch differentiates them too (MSE, BCE and BCE-with-logits targets).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import autodiff as ad
+from autodiff import Tensor
+from autodiff.ops.conv import conv2d as _conv2d
+from autodiff.ops.conv import max_pool2d as _max_pool2d
+from autodiff.tape import apply
+
+from . import _ops
+
+__all__ = ["linear", "conv2d", "max_pool2d", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
+           "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softsign", "scaled_tanh",
+           "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _tensor(x, what: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, np.generic, float, int, list, tuple)):
+        return ad.tensor(x)
+    raise TypeError(f"{what}: expected a Tensor, got {type(x).__name__}")
+
+
+def _const(x) -> np.ndarray | None:
+    """A constant operand (target, weight, mask) as an array."""
+    if x is None:
+        return None
+    return np.asarray(x._data if isinstance(x, Tensor) else x)
+
+
+def _check_reduction(reduction: str, fn: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{fn}: {reduction!r} is not a valid value for reduction (use 'mean', 'sum' or 'none')")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# -------------------------------------------------------------------------------------- layers
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, with weight of shape (out_features, in_features); one graph node."""
+    xs, ws = np.shape(input._data if isinstance(input, Tensor) else input), weight.shape
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
+        raise ValueError(f"linear: input of shape {tuple(xs)} does not match weight of shape {ws} "
+                         f"(expected input (..., {ws[1] if len(ws) == 2 else '?'}))")
+    if bias is not None and bias.shape != (ws[0],):
+        raise ValueError(f"linear: bias must have shape ({ws[0]},), got {bias.shape}")
+    return apply(_ops.LINEAR, (input, weight) if bias is None else (input, weight, bias))
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-d cross-correlation (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo), im2col in NumPy."""
+    if dilation not in (1, (1, 1)) or groups != 1:
+        raise NotImplementedError("conv2d: dilation and groups other than 1 are not supported")
+    return _conv2d(input, weight, bias, stride=stride, padding=padding)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+    """Max over kernel_size windows (stride defaults to kernel_size); gradient to each window's first max."""
+    return _max_pool2d(input, kernel_size, stride=stride, padding=padding)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p); identity if not training.
+
+    The mask is drawn from `generator` (default: `ad.default_rng()`) and enters the graph as a
+    constant, so a fixed generator state gives a fixed mask (e.g. for gradcheck).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    x = _tensor(input, "dropout")
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout: expected a floating point input, got dtype {x.dtype}")
+    if p == 1.0:
+        return x * np.zeros(x.shape, dtype=x.dtype)
+    rng = generator if generator is not None else ad.default_rng()
+    rdt = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    keep = rng.random(x.shape, dtype=rdt) >= p
+    mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
+    return x * mask
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize over the batch (and length) axes per channel of (N, C) or (N, C, L) input.
+
+    Training (or no running stats): batch statistics, biased variance for normalizing; the running
+    stats, if given, are updated in place as running = (1 - momentum) running + momentum batch,
+    with the unbiased variance (as PyTorch). Otherwise the running statistics are used.
+    """
+    x = _tensor(input, "batch_norm")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C) or (N, C, L), got shape {x.shape}")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.shape != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},) for input of shape {x.shape}, got {t.shape}")
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    bshape = (1, c) if x.ndim == 2 else (1, c, 1)
+    if training or running_mean is None or running_var is None:
+        n = x.size // c
+        if training and n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
+                             f"of shape {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        if training and running_mean is not None and running_var is not None:
+            with ad.no_grad():
+                m = float(momentum)
+                bm = np.asarray(mean._data).reshape(c)
+                bv = np.asarray(var._data).reshape(c) * (n / (n - 1))
+                running_mean.mul_(1 - m).add_((m * bm).astype(running_mean.dtype))
+                running_var.mul_(1 - m).add_((m * bv).astype(running_var.dtype))
+        xhat = (x - mean) / (var + eps).sqrt()
+    else:
+        rm = np.asarray(running_mean._data).reshape(bshape).astype(x.dtype, copy=False)
+        inv = (1.0 / np.sqrt(np.asarray(running_var._data).reshape(bshape) + eps)).astype(x.dtype, copy=False)
+        xhat = (x - rm) * inv
+    if weight is not None:
+        xhat = xhat * weight.reshape(bshape)
+    if bias is not None:
+        xhat = xhat + bias.reshape(bshape)
+    return xhat
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing `normalized_shape` axes of each sample (biased variance), then scale and shift."""
+    x = _tensor(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    y = (x - mean) / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of `weight` (num_embeddings, dim) picked by integer indices; gradients scatter-add into the rows.
+
+    The row `padding_idx` gets no gradient (as PyTorch).
+    """
+    idx = _const(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"embedding: index {bad} is out of range for an embedding of {n} rows")
+    out = weight[idx]
+    if padding_idx is not None:
+        keep = (idx != padding_idx)[..., None]
+        if not keep.all():
+            out = ad.where(np.broadcast_to(keep, out.shape), out, out.detach())
+    return out
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (...,) -> int64 one-hot (..., num_classes); num_classes=-1 uses max + 1."""
+    idx = _const(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices, got dtype {idx.dtype}")
+    if idx.size and idx.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min()}")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and idx.max() >= num_classes:
+        raise ValueError(f"one_hot: class value {idx.max()} is out of range for num_classes={num_classes}")
+    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, idx[..., None].astype(np.intp), 1, axis=-1)
+    return ad.from_numpy(out)
+
+
+# --------------------------------------------------------------------------------- activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ad.relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return ad.leaky_relu(input, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return ad.elu(input, alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    return ad.gelu(input, approximate=approximate)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ad.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ad.tanh(input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|): Glorot & Bengio's alternative to tanh (polynomial tails, saturates more gently)."""
+    return ad.softsign(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+    x = _tensor(input, "softplus")
+    scaled = x if beta == 1 else x * beta
+    sp = ad.softplus(scaled) if beta == 1 else ad.softplus(scaled) / beta
+    over = np.asarray(scaled._data) > threshold
+    return ad.where(over, x, sp) if over.any() else sp
+
+
+def scaled_tanh(input: Tensor) -> Tensor:
+    """LeCun's f(x) = 1.7159 tanh(2x/3) ("Efficient BackProp"): f(+-1) = +-1, output variance ~1 for unit inputs."""
+    return ad.tanh(input * (2.0 / 3.0)) * 1.7159
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return ad.softmax(input, axis=dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return ad.log_softmax(input, axis=dim)
+
+
+# -------------------------------------------------------------------------------------- losses
+def _class_inputs(fn: str, input, target, weight, ignore_index, allow_probs: bool):
+    """Flatten (N, C, d1, ...) to (N*d, C) and check the target; returns (x2d, target, weight, restore)."""
+    x = _tensor(input, fn)
+    t = _const(target)
+    if x.ndim == 0:
+        raise ValueError(f"{fn}: input must have a class dimension, got a 0-d tensor")
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    probs = t.dtype.kind == "f"
+    if probs:
+        if not allow_probs:
+            raise TypeError(f"{fn}: target must hold integer class indices, got dtype {t.dtype}")
+        if t.shape != x.shape:
+            raise ValueError(f"{fn}: class-probability target must have the input's shape {x.shape}, got {t.shape}")
+    elif t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: target must hold integer class indices (or class probabilities), got dtype {t.dtype}")
+    else:
+        expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        if t.shape != expected:
+            raise ValueError(f"{fn}: expected target of shape {expected} for input of shape {x.shape}, got {t.shape}")
+        if t.size:
+            lo, hi = t.min(), t.max()
+            ignored = ignore_index is not None and lo <= ignore_index <= hi and (t == ignore_index).any()
+            if lo < 0 or hi >= c:
+                bad = (t < 0) | (t >= c)
+                if ignored:
+                    bad &= t != ignore_index
+                if bad.any():
+                    raise IndexError(f"{fn}: Target {t[bad].flat[0]} is out of bounds for {c} classes")
+            if not ignored:
+                ignore_index = None  # tells the op there is nothing to skip (no scan per call)
+    w = _const(weight)
+    if w is not None:
+        if w.shape != (c,):
+            raise ValueError(f"{fn}: weight must have shape ({c},), one per class, got {w.shape}")
+        w = w.astype(x.dtype, copy=False)
+    restore = None
+    if x.ndim == 1:
+        x = x.reshape(1, c)
+        t = t.reshape(1, c) if probs else t.reshape(1)
+        restore = ()
+    elif x.ndim > 2:
+        spatial = x.shape[:1] + x.shape[2:]
+        x = x.moveaxis(1, -1).reshape(-1, c)
+        t = np.moveaxis(t, 1, -1).reshape(-1, c) if probs else t.reshape(-1)
+        restore = spatial
+    return x, t, w, restore, ignore_index
+
+
+def _finish(out: Tensor, reduction: str, restore) -> Tensor:
+    if reduction == "none" and restore is not None:
+        return out.reshape(restore)
+    return out
+
+
+def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits (N, C) (or (C,), or (N, C, d...)) with class indices or class probabilities.
+
+    log-softmax and NLL are one fused op: the gradient is (softmax - one-hot) / N, taken from a
+    max-shifted softmax, so it stays finite for logits of 1e4. `weight` (per class),
+    `ignore_index` and `label_smoothing` follow PyTorch ('mean' divides by the summed target weights).
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    x, t, w, restore, ignore_index = _class_inputs("cross_entropy", input, target, weight, ignore_index, True)
+    params = {"reduction": reduction, "ignore_index": ignore_index, "label_smoothing": float(label_smoothing)}
+    out = apply(_ops.CROSS_ENTROPY, (x, t) if w is None else (x, t, w), params)
+    return _finish(out, reduction, restore)
+
+
+def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices given log-probabilities (N, C) (e.g. from log_softmax)."""
+    _check_reduction(reduction, "nll_loss")
+    x, t, w, restore, ignore_index = _class_inputs("nll_loss", input, target, weight, ignore_index, False)
+    params = {"reduction": reduction, "ignore_index": ignore_index}
+    out = apply(_ops.NLL_LOSS, (x, t) if w is None else (x, t, w), params)
+    return _finish(out, reduction, restore)
+
+
+def _same_shape(fn: str, x: Tensor, y) -> None:
+    ys = tuple(np.shape(y._data if isinstance(y, Tensor) else y))
+    if ys != x.shape:
+        raise ValueError(f"{fn}: Using a target size ({ys}) that is different to the input size ({x.shape}) "
+                         f"is not supported. Please ensure they have the same size.")
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean (or summed) squared error; a target of another shape is broadcast with a warning, as PyTorch."""
+    _check_reduction(reduction, "mse_loss")
+    x = _tensor(input, "mse_loss")
+    ts = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    if ts != x.shape:
+        try:
+            np.broadcast_shapes(ts, x.shape)
+        except ValueError:
+            raise ValueError(f"mse_loss: input of shape {x.shape} and target of shape {ts} cannot be "
+                             f"broadcast") from None
+        warnings.warn(f"mse_loss: using a target size ({ts}) that is different to the input size ({x.shape}); "
+                      f"this will likely lead to incorrect results due to broadcasting.", stacklevel=2)
+    d = x - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean (or summed) absolute error."""
+    _check_reduction(reduction, "l1_loss")
+    x = _tensor(input, "l1_loss")
+    _same_shape("l1_loss", x, target)
+    return _reduce((x - target).abs(), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p, logs clamped at -100 (as PyTorch)."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    x = _tensor(input, "binary_cross_entropy")
+    _same_shape("binary_cross_entropy", x, target)
+    px = np.asarray(x._data)
+    if px.size and ((px < 0).any() or (px > 1).any() or np.isnan(px).any()):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    w = _const(weight)
+    if w is not None:
+        if np.broadcast_shapes(w.shape, x.shape) != x.shape:
+            raise ValueError(f"binary_cross_entropy: weight of shape {w.shape} does not broadcast to input {x.shape}")
+        w = w.astype(x.dtype, copy=False)
+    y = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
+    return apply(_ops.BINARY_CROSS_ENTROPY, (x, y) if w is None else (x, y, w), {"reduction": reduction})
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """BCE on logits in the stable form (1 - y) x + l softplus(-x), l = 1 + (pos_weight - 1) y.
+
+    softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0) never overflows, and the gradient
+    sigmoid(x) - y (times the weights) stays finite for any logit.
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    x = _tensor(input, "binary_cross_entropy_with_logits")
+    _same_shape("binary_cross_entropy_with_logits", x, target)
+    y = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
+    sp = ad.softplus(-x)
+    if pos_weight is not None:
+        pw = pos_weight if isinstance(pos_weight, Tensor) else np.asarray(pos_weight, dtype=x.dtype)
+        sp = sp * ((pw - 1) * y + 1)
+    loss = sp + x * (1 - y)
+    if weight is not None:
+        loss = loss * (weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=x.dtype))
+    return _reduce(loss, reduction)

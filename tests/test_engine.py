@@ -1,0 +1,304 @@
+"""Engine semantics: forks, accumulation, retain/create graph, hooks, grad modes, deep chains, in-place checks."""
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import Tensor
+
+
+def t64(x, rg=True):
+    return ad.tensor(x, dtype=np.float64, requires_grad=rg)
+
+
+def test_scalar_tutorial_gates():
+    x, y, z = t64(-2.0), t64(5.0), t64(-4.0)
+    q = x + y
+    f = q * z
+    f.backward()
+    assert (x.grad.item(), y.grad.item(), z.grad.item()) == (-4.0, -4.0, 3.0)
+
+
+def test_max_gate_routes_gradient_to_the_larger_input():
+    x, y = t64(3.0), t64(1.0)
+    ad.maximum(x, y).backward()
+    assert (x.grad.item(), y.grad.item()) == (1.0, 0.0)
+
+
+def test_fork_accumulates_the_sum_of_contributions():
+    x = t64(3.0)
+    k = 5
+    total = x * 1.0
+    for _ in range(k - 1):
+        total = total + x * 1.0
+    total.backward()
+    assert x.grad.item() == k
+    y = x * x * x  # x used three times in one expression
+    x.grad = None
+    y.backward()
+    assert x.grad.item() == pytest.approx(27.0)
+
+
+def test_leaf_gradients_accumulate_across_backward_calls():
+    x = t64([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
+def test_broadcasting_is_undone_by_summing_back():
+    a = t64(np.ones((2, 3)))
+    b = t64(np.ones(3))
+    c = t64(2.0)
+    ((a * b) * c).sum().backward()
+    assert a.grad.shape == (2, 3) and b.grad.shape == (3,) and c.grad.shape == ()
+    np.testing.assert_array_equal(b.grad.data, [4.0, 4.0, 4.0])
+    assert c.grad.item() == 6.0
+
+
+def test_backward_frees_the_graph_and_a_second_backward_says_retain_graph():
+    x = t64(2.0)
+    y = x.exp() * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = t64(2.0)
+    y = x.exp() * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == pytest.approx(2 * (np.exp(2) * 3))
+
+
+def test_create_graph_gives_second_derivatives():
+    x = t64(0.7)
+    y = ad.tanh(x) * x ** 2
+    (g,) = ad.grad(y, x, create_graph=True)
+    (h,) = ad.grad(g, x)
+    t = np.tanh(0.7)
+    expected_g = (1 - t ** 2) * 0.49 + 2 * 0.7 * t
+    expected_h = -2 * t * (1 - t ** 2) * 0.49 + 4 * 0.7 * (1 - t ** 2) + 2 * t
+    assert g.item() == pytest.approx(expected_g)
+    assert h.item() == pytest.approx(expected_h)
+
+
+def test_double_backprop_through_a_gradient_penalty():
+    w = t64([0.5, -1.0])
+    x = t64([1.0, 2.0], rg=False)
+    loss = ad.tanh((w * x).sum())
+    (gw,) = ad.grad(loss, w, create_graph=True)
+    penalty = (gw * gw).sum()
+    penalty.backward()
+    assert ad.gradcheck(lambda w: (ad.grad(ad.tanh((w * x).sum()), w, create_graph=True)[0] ** 2).sum(), (w.detach().requires_grad_(),))
+
+
+def test_million_op_chain_backward_and_free_without_recursion():
+    x = t64(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1e-6
+    y.backward()
+    assert x.grad.item() == 1.0
+    del y  # freeing a long graph must not overflow the C stack either
+    z = x
+    for _ in range(1_000_000):
+        z = z * 1.0
+    del z
+    gc.collect()
+
+
+def test_tensor_hooks_see_and_can_replace_gradients():
+    x = t64([1.0, 2.0])
+    seen = []
+    h = x.register_hook(lambda g: seen.append(g.data.copy()))
+    y = x * 2
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    np.testing.assert_array_equal(seen[0], [20.0, 20.0])
+    np.testing.assert_array_equal(x.grad.data, [20.0, 20.0])
+    h.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    assert len(seen) == 1
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = t64([1.0, 2.0])
+    y = x * 3
+    y.retain_grad()
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.data, 2 * y.data)
+    z = x * 2
+    (z * z).sum().backward()
+    assert z.grad is None
+
+
+def test_no_grad_records_nothing_and_is_a_decorator():
+    x = t64(1.0)
+    with ad.no_grad():
+        y = x * 2
+        with ad.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+
+    @ad.no_grad()
+    def f(a):
+        return a * 2
+    assert not f(x).requires_grad
+    assert ad.is_grad_enabled()
+    with ad.set_grad_enabled(False):
+        assert not ad.is_grad_enabled()
+    assert ad.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    results = {}
+    ready = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        results["worker_start"] = ad.is_grad_enabled()
+        ready.set()
+        release.wait(5)
+        results["worker_after"] = ad.is_grad_enabled()
+
+    t = threading.Thread(target=worker)
+    with ad.no_grad():
+        t.start()
+        ready.wait(5)
+        results["main"] = ad.is_grad_enabled()
+        release.set()
+        t.join()
+    assert results == {"worker_start": True, "worker_after": True, "main": False}
+
+
+def test_detach_cuts_the_graph_and_shares_data():
+    x = t64([1.0, 2.0])
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert np.shares_memory(d.data, y.data)
+
+
+def test_requires_grad_flag_rules():
+    x = t64(1.0)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+    assert y.is_leaf is False and x.is_leaf is True
+
+
+def test_inplace_change_of_a_saved_value_is_detected_at_backward():
+    x = t64([1.0, 2.0])
+    y = x.exp()  # exp saves its output
+    with ad.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_inplace_change_of_a_saved_input_names_versions():
+    w = t64([1.0, 2.0])
+    c = ad.tensor([3.0, 4.0], dtype=np.float64)
+    y = (w * c).sum()  # mul saves c to compute w's gradient
+    c.add_(1.0)
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        y.backward()
+
+
+def test_inplace_change_of_an_unsaved_value_is_allowed():
+    w = t64([1.0, 2.0])
+    c = ad.tensor([3.0, 4.0], dtype=np.float64)
+    y = (w + c).sum()  # add saves nothing
+    c.add_(1.0)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 1.0])
+
+
+def test_inplace_on_a_leaf_requiring_grad_is_refused_but_fine_under_no_grad():
+    w = t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w.add_(1.0)
+    with ad.no_grad():
+        w.add_(1.0)
+        w -= 0.5
+    np.testing.assert_array_equal(w.data, [1.5, 2.5])
+    assert w._version == 2
+
+
+def test_recorded_inplace_ops_and_item_assignment_have_correct_gradients():
+    x = t64([1.0, 2.0, 3.0])
+    y = x * 1.0
+    y += x
+    y *= 2
+    y[1] = x[0] * 10
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0 + 10.0, 0.0, 4.0])
+    assert ad.gradcheck(lambda x: _assign(x), (t64([1.0, 2.0, 3.0]),))
+
+
+def _assign(x):
+    y = x * 1.0
+    y[0] = y[2] * y[1]
+    y[1:] += x[:2]
+    return y
+
+
+def test_inputs_that_do_not_need_grad_get_no_gradient():
+    x = t64(1.0)
+    c = ad.tensor(2.0, dtype=np.float64)
+    (x * c).backward()
+    assert c.grad is None
+
+
+def test_backward_inputs_argument_limits_accumulation():
+    a, b = t64(2.0), t64(3.0)
+    (a * b).backward(inputs=[a])
+    assert a.grad.item() == 3.0 and b.grad is None
+
+
+def test_grad_returns_without_accumulating_and_handles_unused():
+    a, b, u = t64(2.0), t64(3.0), t64(1.0)
+    y = a * b
+    ga, gb = ad.grad(y, [a, b], retain_graph=True)
+    assert (ga.item(), gb.item()) == (3.0, 2.0) and a.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        ad.grad(y, [a, u], retain_graph=True)
+    g = ad.grad(y, [a, u], allow_unused=True)
+    assert g[1] is None
+
+
+def test_grad_of_a_non_leaf_input():
+    x = t64(2.0)
+    h = x * x
+    y = h * 3
+    (gh,) = ad.grad(y, h)
+    assert gh.item() == 3.0
+
+
+def test_graph_buffers_are_released_after_backward():
+    x = t64(np.ones(1000))
+    y = x.exp()
+    ref = weakref.ref(y.grad_fn.ans)
+    z = (y * 2).sum()
+    del y
+    z.backward()
+    gc.collect()
+    assert ref() is None
+
+
+def test_gradients_have_their_tensors_dtype():
+    x32 = ad.tensor([1.0, 2.0], requires_grad=True)  # float32
+    w64 = ad.tensor([1.0, 2.0], dtype=np.float64)
+    y = (x32 * w64).sum()
+    assert y.dtype == np.float64
+    y.backward()
+    assert x32.grad.dtype == np.float32

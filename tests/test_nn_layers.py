@@ -1,0 +1,261 @@
+"""Layers and activations: gradients in float64 (input and every parameter), values against closed forms
+and against PyTorch when it is installed, training/eval behaviour, default init, errors."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+from autodiff.gradcheck import gradcheck, gradgradcheck
+from nn import functional as F
+
+RNG = np.random.default_rng(0)
+
+
+def t64(a, requires_grad=True):
+    return ad.tensor(np.asarray(a, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
+
+
+def check_module(module: nn.Module, x, second_order: bool = False, before=None):
+    """gradcheck d out / d (input, every parameter), feeding the probed tensors in place of the parameters."""
+    module.double()
+    names = [n for n, _ in module.named_parameters()]
+    owners = [(module.get_submodule(n.rpartition(".")[0]), n.rpartition(".")[2]) for n in names]
+    params = [t64(p.data) for p in module.parameters()]
+
+    def fn(x, *ps):
+        saved = [m._parameters[k] for m, k in owners]
+        for (m, k), p in zip(owners, ps, strict=False):
+            m._parameters[k] = p  # a functional call: the probe tensors stand in for the parameters
+        try:
+            if before is not None:
+                before()
+            return module(x)
+        finally:
+            for (m, k), p in zip(owners, saved, strict=False):
+                m._parameters[k] = p
+
+    inputs = (x,) + tuple(params)
+    assert gradcheck(fn, inputs)
+    if second_order:
+        assert gradgradcheck(fn, inputs)
+
+
+def distinct(shape):
+    n = int(np.prod(shape))
+    return (RNG.permutation(n).reshape(shape) - n / 2) / n * 4
+
+
+# ----------------------------------------------------------------------------------------- gradients
+def test_linear_gradients():
+    check_module(nn.Linear(3, 2), t64(RNG.standard_normal((4, 3))), second_order=True)
+    check_module(nn.Linear(3, 2, bias=False), t64(RNG.standard_normal((2, 2, 3))))
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1)])
+def test_conv2d_gradients(stride, padding):
+    check_module(nn.Conv2d(2, 2, 2, stride=stride, padding=padding), t64(RNG.standard_normal((2, 2, 4, 3))),
+                 second_order=stride == 2)
+
+
+def test_maxpool_flatten_gradients():
+    check_module(nn.Sequential(nn.MaxPool2d(2, stride=1), nn.Flatten()), t64(distinct((2, 2, 3, 3))))
+
+
+def test_embedding_gradient_scatters_into_rows_and_skips_padding_idx():
+    emb = nn.Embedding(5, 3, padding_idx=1).double()
+    assert not np.any(emb.weight.data[1])
+    idx = np.array([[0, 1, 4], [4, 4, 2]])
+    check = lambda w: F.embedding(idx, w)  # noqa: E731
+    assert gradcheck(check, (t64(emb.weight.data),))
+    emb(idx).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.data[:, 0], [1, 0, 1, 0, 3])  # row 1 is padding
+
+
+def test_dropout_gradient_with_a_fixed_mask():
+    drop = nn.Dropout(0.4)
+
+    def reseed():
+        drop.generator = np.random.default_rng(7)  # the same mask for every probe
+    check_module(drop, t64(RNG.standard_normal((3, 4))), before=reseed)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm1d_gradients_in_train_and_eval(shape, training):
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean.data[...] = RNG.standard_normal(3)
+    bn.running_var.data[...] = RNG.uniform(0.5, 2, 3)
+    bn.weight.data[...] = RNG.uniform(0.5, 2, 3)
+    bn.bias.data[...] = RNG.standard_normal(3)
+    bn.train(training)
+    check_module(bn, t64(RNG.standard_normal(shape)), second_order=training and len(shape) == 2)
+
+
+@pytest.mark.parametrize("normalized_shape, shape", [(3, (4, 3)), ((2, 3), (2, 2, 3))])
+def test_layernorm_gradients(normalized_shape, shape):
+    ln = nn.LayerNorm(normalized_shape)
+    ln.weight.data[...] = RNG.uniform(0.5, 2, ln.weight.shape)
+    ln.bias.data[...] = RNG.standard_normal(ln.bias.shape)
+    check_module(ln, t64(RNG.standard_normal(shape)))
+
+
+ACTIVATIONS = [nn.Sigmoid(), nn.Tanh(), nn.ReLU(), nn.LeakyReLU(0.1), nn.ELU(0.7), nn.GELU(), nn.GELU("tanh"),
+               nn.Softplus(), nn.Softplus(beta=2.0, threshold=3.0), nn.Softsign(), nn.ScaledTanh(),
+               nn.Softmax(dim=1), nn.LogSoftmax(dim=1)]
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS, ids=lambda m: repr(m))
+def test_activation_gradients(act):
+    x = RNG.uniform(0.2, 2.5, (3, 4)) * RNG.choice([-1, 1], (3, 4))  # away from kinks at 0
+    check_module(act, t64(x))
+
+
+# ---------------------------------------------------------------------------------- values (closed form)
+def test_activation_values_match_their_formulas():
+    x = np.linspace(-30, 30, 13)
+    xt = ad.tensor(x, dtype=np.float64)
+    np.testing.assert_allclose(nn.ScaledTanh()(xt).data, 1.7159 * np.tanh(2 * x / 3))
+    np.testing.assert_allclose(nn.ScaledTanh()(ad.tensor([1.0, -1.0], dtype=np.float64)).data, [1, -1], atol=2e-4)
+    np.testing.assert_allclose(nn.Softsign()(xt).data, x / (1 + np.abs(x)))
+    sp = nn.Softplus(beta=2.0, threshold=20.0)(xt).data
+    np.testing.assert_allclose(sp, np.where(2 * x > 20, x, np.log1p(np.exp(2 * x)) / 2))
+    np.testing.assert_allclose(nn.LeakyReLU(0.2)(xt).data, np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(nn.ELU(0.5)(xt).data, np.where(x > 0, x, 0.5 * np.expm1(x)))
+    gelu = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x])
+    np.testing.assert_allclose(nn.GELU()(xt).data, gelu)
+
+
+def test_linear_and_conv_match_direct_formulas():
+    lin = nn.Linear(4, 3).double()
+    x = RNG.standard_normal((5, 4))
+    np.testing.assert_allclose(lin(ad.tensor(x)).data, x @ lin.weight.data.T + lin.bias.data)
+    conv = nn.Conv2d(2, 3, (2, 3), stride=(2, 1), padding=1).double()
+    x = RNG.standard_normal((2, 2, 5, 4))
+    out = conv(ad.tensor(x)).data
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    w, b = conv.weight.data, conv.bias.data
+    ref = np.zeros(out.shape)
+    for i in range(out.shape[2]):  # the definition, one output pixel at a time (test only)
+        for j in range(out.shape[3]):
+            patch = xp[:, :, 2 * i:2 * i + 2, j:j + 3]
+            ref[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w) + b
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+
+
+def test_maxpool_routes_gradient_to_the_first_maximum_on_ties():
+    x = ad.tensor(np.zeros((1, 1, 2, 4)), dtype=np.float64, requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+def test_dropout_is_inverted_seeded_and_identity_in_eval():
+    x = ad.ones(200, 500)
+    drop = nn.Dropout(0.3, generator=np.random.default_rng(1))
+    y = drop(x).data
+    kept = y != 0
+    assert abs(kept.mean() - 0.7) < 0.01
+    np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
+    assert abs(y.mean() - 1.0) < 0.02  # inverted: expectation preserved
+    ad.manual_seed(3)
+    a = nn.Dropout(0.5)(x).data
+    ad.manual_seed(3)
+    np.testing.assert_array_equal(a, nn.Dropout(0.5)(x).data)
+    drop.eval()
+    assert drop(x) is x
+    assert F.dropout(x, 1.0).data.sum() == 0 and F.dropout(x, 0.0) is x
+
+
+def test_batchnorm_normalizes_with_biased_variance_and_updates_running_stats_as_pytorch():
+    bn = nn.BatchNorm1d(3, momentum=0.1).double()
+    x = RNG.standard_normal((8, 3)) * [1, 2, 3] + [0, 1, -1]
+    y = bn(ad.tensor(x)).data
+    np.testing.assert_allclose(y, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5))
+    np.testing.assert_allclose(bn.running_mean.data, 0.1 * x.mean(0))
+    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * x.var(0, ddof=1))
+    assert int(bn.num_batches_tracked.item()) == 1
+    bn.eval()
+    np.testing.assert_allclose(bn(ad.tensor(x)).data, (x - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5))
+    cumulative = nn.BatchNorm1d(3, momentum=None).double()
+    for k in range(3):
+        cumulative(ad.tensor(x + k))
+    np.testing.assert_allclose(cumulative.running_mean.data, x.mean(0) + 1)
+
+
+def test_batchnorm_and_layernorm_match_torch():
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((6, 4, 5))
+    ours, ref = nn.BatchNorm1d(4).double(), torch.nn.BatchNorm1d(4).double()
+    for k in range(3):
+        a = ours(ad.tensor(x * (k + 1))).data
+        b = ref(torch.tensor(x * (k + 1))).detach().numpy()
+        np.testing.assert_allclose(a, b, atol=1e-10)
+    np.testing.assert_allclose(ours.running_var.data, ref.running_var.numpy(), atol=1e-12)
+    ours.eval()
+    ref.eval()
+    np.testing.assert_allclose(ours(ad.tensor(x)).data, ref(torch.tensor(x)).detach().numpy(), atol=1e-10)
+    ln, tln = nn.LayerNorm((4, 5)).double(), torch.nn.LayerNorm((4, 5)).double()
+    np.testing.assert_allclose(ln(ad.tensor(x)).data, tln(torch.tensor(x)).detach().numpy(), atol=1e-10)
+
+
+def test_conv_pool_and_activations_match_torch():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    x = RNG.standard_normal((2, 3, 7, 6))
+    w, b = RNG.standard_normal((4, 3, 3, 2)), RNG.standard_normal(4)
+    for stride, padding in [(1, 0), (2, 1), ((1, 2), (0, 1))]:
+        ours = F.conv2d(ad.tensor(x), ad.tensor(w), ad.tensor(b), stride, padding).data
+        ref = tF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride, padding).numpy()
+        np.testing.assert_allclose(ours, ref, atol=1e-12)
+        k = (3, 2)
+        np.testing.assert_allclose(F.max_pool2d(ad.tensor(x), k, stride, (1, 1)).data,
+                                   tF.max_pool2d(torch.tensor(x), k, stride, (1, 1)).numpy())
+    z = RNG.standard_normal(50) * 5
+    for ours, ref in [(F.gelu, tF.gelu), (F.elu, tF.elu), (F.softplus, tF.softplus), (F.softsign, tF.softsign),
+                      (lambda v: F.softplus(v, 3.0, 2.0), lambda v: tF.softplus(v, 3.0, 2.0))]:
+        np.testing.assert_allclose(ours(ad.tensor(z)).data, ref(torch.tensor(z)).numpy(), atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- init/errors
+def test_default_init_is_pytorchs_documented_bounds():
+    ad.manual_seed(0)
+    lin = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    assert lin.weight.dtype == np.float32 and np.abs(lin.weight.data).max() <= bound
+    assert abs(lin.weight.data.var() - bound ** 2 / 3) < 0.05 * bound ** 2 / 3
+    assert np.abs(lin.bias.data).max() <= bound
+    conv = nn.Conv2d(4, 8, 3)
+    assert np.abs(conv.weight.data).max() <= 1 / math.sqrt(4 * 9)
+    ad.manual_seed(0)
+    np.testing.assert_array_equal(nn.Linear(400, 300).weight.data, lin.weight.data)  # seeded
+
+
+def test_layer_errors_name_the_layer_and_shapes():
+    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\).*weight of shape \(3, 4\)"):
+        nn.Linear(4, 3)(ad.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"Conv2d: expected input of shape \(N, 3, H, W\), got \(1, 2, 5, 5\)"):
+        nn.Conv2d(3, 1, 3)(ad.zeros(1, 2, 5, 5))
+    with pytest.raises(ValueError, match="BatchNorm1d"):
+        nn.BatchNorm1d(3)(ad.zeros(4, 2))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(ad.zeros(1, 3))
+    with pytest.raises(IndexError, match="index 7 is out of range"):
+        nn.Embedding(5, 2)(np.array([1, 7]))
+    with pytest.raises(ValueError, match="dropout probability"):
+        nn.Dropout(1.5)
+    with pytest.raises(ValueError, match="kernel"):
+        F.max_pool2d(ad.zeros(1, 1, 2, 2), 3)
+
+
+def test_one_hot_and_flatten():
+    oh = F.one_hot(np.array([2, 0, 1]), 4)
+    assert oh.dtype == np.int64
+    np.testing.assert_array_equal(oh.data, np.eye(4, dtype=int)[[2, 0, 1]])
+    assert F.one_hot(np.array([[1], [3]])).shape == (2, 1, 4)
+    with pytest.raises(ValueError, match="out of range"):
+        F.one_hot(np.array([5]), 3)
+    assert nn.Flatten()(ad.zeros(2, 3, 4, 5)).shape == (2, 60)
+    assert nn.Flatten(0, 1)(ad.zeros(2, 3, 4)).shape == (6, 4)
