@@ -7,7 +7,6 @@ from typing import Sequence
 import numpy as np
 
 from ._state import config, state
-from .tape import apply
 from .tensor import Tensor
 
 FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -71,6 +70,15 @@ def _unwrap_hook_result(out, create_graph: bool):
     return out._data if isinstance(out, Tensor) else np.asarray(out)
 
 
+def recorded_parent(node, i: int, a: Tensor) -> tuple:
+    """(requires_grad, grad_fn) of input `a` as it was when `node` recorded it."""
+    if a._vc is not None:
+        expected = node.versions[i] if node.versions is not None else 0
+        if a._vc[0] != expected:
+            return a._as_of(expected)
+    return a.requires_grad, a.grad_fn
+
+
 def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
     """Nodes whose VJPs lead to a target (so `grad` runs nothing else), found without recursion."""
     target_nodes: dict = {}
@@ -93,9 +101,11 @@ def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
             raise RuntimeError(FREED_MSG)
         if node in target_nodes:
             frontier.append(node)
-        for a in node.inputs:
-            if isinstance(a, Tensor) and a.requires_grad:
-                p = a.grad_fn
+        for i, a in enumerate(node.inputs):
+            if not isinstance(a, Tensor):
+                continue
+            req, p = recorded_parent(node, i, a)
+            if req:
                 if p is None:
                     if a in target_leaves:
                         frontier.append(node)
@@ -163,7 +173,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             if node.out_vc is not None and node.out_vc[0]:
                 raise _output_version_error(node)
             if create_graph:
-                ans = apply(op, inputs, node.params) if op.uses_ans else None
+                ans = None
+                if op.uses_ans:  # the output itself, as a tensor whose history is this node
+                    ans = Tensor._wrap(node.ans)
+                    ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.out_vc
                 args = inputs
             else:
                 ans = node.ans
@@ -175,13 +188,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 if not isinstance(a, Tensor):
                     continue
                 vc = a._vc
-                if vc is not None and (saved is None or i in saved):
-                    expected = versions[i] if versions is not None else 0
-                    if vc[0] != expected:
+                if vc is not None and vc[0] != (expected := versions[i] if versions is not None else 0):
+                    if saved is None or i in saved:
                         raise _version_error(node, i, a, expected)
-                if not a.requires_grad:
+                    req, p = a._as_of(expected)  # changed in place since: follow its history as recorded
+                else:
+                    req, p = a.requires_grad, a.grad_fn
+                if not req:
                     continue
-                p = a.grad_fn
                 if needed is not None and (p not in needed if p is not None else a not in target_leaves):
                     continue
                 if op.variadic:

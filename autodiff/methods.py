@@ -129,6 +129,13 @@ def _become(self, result: Tensor, opname: str) -> Tensor:
             raise RuntimeError(f"{opname}: result type {result.dtype} can't be cast to the desired output "
                                f"type {self.dtype}")
         result = F.astype(result, self.dtype)
+    # ops that already consumed `self` must keep seeing its old history: record it, and move
+    # `self` to a new version so their recorded versions no longer match the current one
+    version = self._version + 1
+    history = list(getattr(self, "_history", ()))
+    history.append((version, self.requires_grad, self.grad_fn))
+    self._history = history
+    self._vc = [version]
     self._data = result._data
     self.grad_fn = result.grad_fn
     self.requires_grad = result.requires_grad

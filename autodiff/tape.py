@@ -52,7 +52,9 @@ class Node:
         """(node or None, input index) per input, as PyTorch's `grad_fn.next_functions`."""
         if self.inputs is None:
             return ()
-        return tuple((a.grad_fn if isinstance(a, Tensor) else None, i) for i, a in enumerate(self.inputs))
+        from .engine import recorded_parent
+        return tuple((recorded_parent(self, i, a)[1] if isinstance(a, Tensor) else None, i)
+                     for i, a in enumerate(self.inputs))
 
     def __repr__(self) -> str:
         return f"<{self.op.name.capitalize()}Backward>"

@@ -53,7 +53,8 @@ class RemovableHandle:
 class Tensor:
     """An n-d array with an optional gradient and a link (`grad_fn`) to the op that made it."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_vc", "_hooks", "__weakref__")
+    # _history (set only by recorded in-place ops): [(version, requires_grad, grad_fn) before each rebase]
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_vc", "_hooks", "_history", "__weakref__")
     __array_priority__ = 1000
     __hash__ = object.__hash__
 
@@ -134,6 +135,13 @@ class Tensor:
             self._vc = [1]
         else:
             self._vc[0] += 1
+
+    def _as_of(self, version: int) -> tuple:
+        """(requires_grad, grad_fn) this tensor had at `version`: in-place ops rebase its history."""
+        for v, req, fn in getattr(self, "_history", ()):
+            if version < v:
+                return req, fn
+        return self.requires_grad, self.grad_fn
 
     def numpy(self) -> np.ndarray:
         return np.asarray(self._data)

@@ -18,7 +18,7 @@ def _matmul_vjp_y(g, ans, x, y):
     if x.ndim == 1:
         return g * x if y.ndim == 1 else np.expand_dims(x, -1) * np.expand_dims(g, -2)
     if y.ndim == 1:
-        return np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0]
+        return np.matmul(g, x) if x.ndim == 2 else np.matmul(np.expand_dims(g, -2), x)[..., 0, :]
     return np.matmul(np.swapaxes(x, -1, -2), g)
 
 
