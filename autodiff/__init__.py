@@ -8,24 +8,103 @@
 """
 from __future__ import annotations
 
+from . import functional
 from . import methods as _methods  # noqa: F401  (binds operators and methods to Tensor)
 from ._state import get_default_dtype, set_default_dtype
-from .autograd import backward, grad
-from .functions import (abs, add, allclose, arange, argmax, argmin, astype, broadcast_to, cat, chunk,
-                        clamp, clip, clone, concatenate, cos, div, dot, einsum, elu, eq, erf, exp, expand,
-                        expand_dims, eye, flatten, from_numpy, full, ge, gelu, getitem, gt, isfinite,
-                        isnan, le, leaky_relu, linspace, log, log1p, log_softmax, logsumexp, lt, matmul,
-                        max, maximum, mean, min, minimum, moveaxis, mul, ne, neg, ones, ones_like, pad,
-                        permute, pow, prod, relu, reshape, sigmoid, sign, sin, softmax, softplus, softsign,
-                        split, sqrt, square, squeeze, stack, std, sub, sum, swapaxes, tan, tanh, tensor,
-                        transpose, unsqueeze, var, view, where, zeros, zeros_like)
-from . import functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .autograd import backward, grad
 from .function import Function, FunctionCtx, custom_op
+from .functions import (
+    abs,
+    add,
+    allclose,
+    arange,
+    argmax,
+    argmin,
+    astype,
+    broadcast_to,
+    cat,
+    chunk,
+    clamp,
+    clip,
+    clone,
+    concatenate,
+    cos,
+    div,
+    dot,
+    einsum,
+    elu,
+    eq,
+    erf,
+    exp,
+    expand,
+    expand_dims,
+    eye,
+    flatten,
+    from_numpy,
+    full,
+    ge,
+    gelu,
+    getitem,
+    gt,
+    isfinite,
+    isnan,
+    le,
+    leaky_relu,
+    linspace,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    lt,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    moveaxis,
+    mul,
+    ne,
+    neg,
+    ones,
+    ones_like,
+    pad,
+    permute,
+    pow,
+    prod,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    softplus,
+    softsign,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    swapaxes,
+    tan,
+    tanh,
+    tensor,
+    transpose,
+    unsqueeze,
+    var,
+    view,
+    where,
+    zeros,
+    zeros_like,
+)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jvpcheck
 from .ops import OPS
-from .random import manual_seed, rand, randint, randn, default_rng
+from .random import default_rng, manual_seed, rand, randint, randn
 from .tape import Node
 from .tensor import Tensor, is_tensor
 

@@ -1,8 +1,6 @@
 """`backward` and `grad`: the user-facing entry points to reverse mode (as `torch.autograd`)."""
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 
 from .engine import run_backward

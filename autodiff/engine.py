@@ -1,8 +1,8 @@
 """Reverse mode: walk the recorded nodes in reverse topological order (Kahn, no recursion)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Sequence
 
 import numpy as np
 

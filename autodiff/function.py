@@ -25,14 +25,15 @@ derivatives come for free.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .ops.registry import OPS, Op
 from .tape import apply
 from .tensor import Tensor
 
 
-def custom_op(name: str, forward: Callable, vjp: Sequence[Callable | None], jvp: Sequence[Callable | None] | None = None,
+def custom_op(name: str, forward: Callable, vjp: Sequence[Callable | None],
+              jvp: Sequence[Callable | None] | None = None,
               doc: str = "", register: bool = False) -> Callable:
     """Make an op from a NumPy forward and one VJP (and optional JVP) rule per input.
 

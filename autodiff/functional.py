@@ -1,7 +1,7 @@
 """Higher-level transforms, as `torch.autograd.functional`: vjp, jvp (true forward mode), jacobian, hessian, hvp."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

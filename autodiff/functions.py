@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import builtins
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from . import ops as _ops_pkg  # noqa: F401  (registers every op)
-from ._state import state
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reductions as R
@@ -201,12 +200,14 @@ def std(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=False,
 
 def softmax(x, axis: int = -1, *, dim=None) -> Tensor:
     x = x if isinstance(x, Tensor) else tensor(x)
-    return apply(R.SOFTMAX, (x,), {"axis": _check_axis("softmax", _axis(None if dim is not None else axis, dim), x.ndim)})
+    ax = _axis(None if dim is not None else axis, dim)
+    return apply(R.SOFTMAX, (x,), {"axis": _check_axis("softmax", ax, x.ndim)})
 
 
 def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
     x = x if isinstance(x, Tensor) else tensor(x)
-    return apply(R.LOG_SOFTMAX, (x,), {"axis": _check_axis("log_softmax", _axis(None if dim is not None else axis, dim), x.ndim)})
+    ax = _axis(None if dim is not None else axis, dim)
+    return apply(R.LOG_SOFTMAX, (x,), {"axis": _check_axis("log_softmax", ax, x.ndim)})
 
 
 # ---------------------------------------------------------------- shape

@@ -1,7 +1,7 @@
 """Check analytic gradients against float64 central differences (as `torch.autograd.gradcheck`)."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -73,7 +73,8 @@ def _analytic_rows(outputs, inputs, diff):
             seed = np.zeros(o.size, dtype=o.dtype)
             seed[r] = 1
             gs = grad(o, targets, grad_outputs=seed.reshape(o.shape), retain_graph=True, allow_unused=True)
-            yield k, r, [np.zeros(t.shape) if g is None else np.asarray(g._data, dtype=np.float64) for g, t in zip(gs, targets)]
+            yield k, r, [np.zeros(t.shape) if g is None else np.asarray(g._data, dtype=np.float64)
+                         for g, t in zip(gs, targets)]
 
 
 def _fail(k, i, idx, a, n, kind="gradient"):
@@ -112,8 +113,8 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
                         r = int(np.argmax(bad))
                         idx = np.unravel_index(j, inputs[i].shape) if inputs[i].ndim else ()
                         out_idx = np.unravel_index(r, outputs[k].shape) if outputs[k].ndim else ()
-                        _fail(k, i, tuple(int(v) for v in idx),
-                              float(a[r]), float(col[r]), kind=f"output element {tuple(int(v) for v in out_idx)}, input")
+                        where = f"output element {tuple(int(v) for v in out_idx)}, input"
+                        _fail(k, i, tuple(int(v) for v in idx), float(a[r]), float(col[r]), kind=where)
     except GradcheckError:
         if raise_exception:
             raise

@@ -101,7 +101,8 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
         out_vc = None
         if op.uses_ans:
             out_vc = t._vc = [0]
-        node = t.grad_fn = Node(op, args, datas, params, out, versions, out_vc)
+        # a tuple (not the list): tuples of arrays drop out of the garbage collector's sight
+        node = t.grad_fn = Node(op, args, tuple(datas), params, out, versions, out_vc)
         if config.anomaly:
             node.trace = user_frames()
     else:

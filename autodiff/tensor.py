@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numbers
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ._state import config, state
+from ._state import config
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -69,7 +70,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, data) -> "Tensor":
+    def _wrap(cls, data) -> Tensor:
         """Wrap an array (or NumPy scalar) without copying or checking: the engine's constructor."""
         t = cls.__new__(cls)
         t._data = data
@@ -178,7 +179,7 @@ class Tensor:
         return int(self._data)
 
     # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
                                f"(got dtype {self._data.dtype})")
@@ -189,7 +190,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
         t = Tensor._wrap(self._data)
         if self._vc is None:
@@ -197,12 +198,12 @@ class Tensor:
         t._vc = self._vc  # same storage: in-place changes through either are seen
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self.requires_grad = False
         return self
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         from . import functions as F
         return F.clone(self)
 

@@ -12,7 +12,7 @@ Needs `hypothesis` (the `dev` extra); `import autodiff` itself does not.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from hypothesis import strategies as st

@@ -12,9 +12,9 @@ A rule for input i is called as ``rule(g, ans, *inputs, **params)`` where
 from __future__ import annotations
 
 import dis
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-OPS: dict[str, "Op"] = {}
+OPS: dict[str, Op] = {}
 
 
 class Op:
