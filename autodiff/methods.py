@@ -158,8 +158,9 @@ def _inplace(op, ufunc):
         d = self._data
         if type(d) is not np.ndarray:
             d = self._data = np.asarray(d).copy()
+        oshape = np.shape(o)
         try:
-            if np.broadcast_shapes(d.shape, np.shape(o)) != d.shape:
+            if oshape != d.shape and oshape != () and np.broadcast_shapes(d.shape, oshape) != d.shape:
                 raise RuntimeError(f"{op.name}_: output with shape {list(d.shape)} doesn't match the "
                                    f"broadcast shape {list(np.broadcast_shapes(d.shape, np.shape(o)))}")
         except ValueError:

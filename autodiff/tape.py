@@ -97,7 +97,7 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
         t.requires_grad = True
         versions = None
         if has_vc:
-            versions = tuple(a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0 for a in args)
+            versions = tuple([a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0 for a in args])
         out_vc = None
         if op.uses_ans:
             out_vc = t._vc = [0]
