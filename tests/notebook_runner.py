@@ -19,6 +19,8 @@ def run_notebook(name: str, tmp_path: Path, timeout: int = 300) -> dict:
     os.environ["AUTODIFF_QUICK"] = "1"
     os.environ["AUTODIFF_RESULTS_DIR"] = str(tmp_path)
     os.environ["MPLBACKEND"] = "Agg"
+    # the kernel imports this checkout's packages, whatever else is installed
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env_before.get("PYTHONPATH")]))
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
