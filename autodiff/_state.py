@@ -16,6 +16,9 @@ class _ThreadState(threading.local):
 
 state = _ThreadState()
 
+# how many forward-mode (jvp) contexts are open in any thread: while 0, ops skip the per-thread lookup
+forward_mode_users = [0]
+
 
 class _Global:
     anomaly = False  # set by detect_anomaly(); checked once per op and per backward step

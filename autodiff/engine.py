@@ -9,6 +9,8 @@ import numpy as np
 from ._state import config, state
 from .tensor import Tensor
 
+_ndarray = np.ndarray
+
 FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors "
              "after they have already been freed). Saved intermediate values of the graph are freed "
              "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
@@ -79,8 +81,12 @@ def recorded_parent(node, i: int, a: Tensor) -> tuple:
     return a.requires_grad, a.grad_fn
 
 
-def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
-    """Nodes whose VJPs lead to a target (so `grad` runs nothing else), found without recursion."""
+def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
+    """Nodes whose VJPs lead to a target (so `grad` runs nothing else), found without recursion.
+
+    Returns None for the set when every node leads to a target: each recorded node reaches some leaf
+    that requires grad, so when every such leaf is a target there is nothing to prune.
+    """
     target_nodes: dict = {}
     target_leaves: dict = {}
     for k, t in enumerate(targets):
@@ -89,19 +95,18 @@ def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
         else:
             target_leaves.setdefault(t, []).append(k)
     consumers: dict = {}
-    seen = set()
-    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
     frontier = []
+    other_leaf = False
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    seen = set(stack)
     while stack:
         node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node.inputs is None:
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(FREED_MSG)
         if node in target_nodes:
             frontier.append(node)
-        for i, a in enumerate(node.inputs):
+        for i, a in enumerate(inputs):
             if not isinstance(a, Tensor):
                 continue
             req, p = recorded_parent(node, i, a)
@@ -109,9 +114,15 @@ def _needed_nodes(roots, targets) -> tuple[set, dict, dict]:
                 if p is None:
                     if a in target_leaves:
                         frontier.append(node)
+                    else:
+                        other_leaf = True
                     continue
                 consumers.setdefault(p, []).append(node)
-                stack.append(p)
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+    if not other_leaf:
+        return None, target_nodes, target_leaves
     needed = set()
     while frontier:
         n = frontier.pop()
@@ -131,7 +142,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
     accumulate into `.grad`; with `targets`, only nodes leading to them run and
     the gradients reaching each target are returned (None where unreached).
     """
-    needed = None
+    needed = target_nodes = None
     if targets is not None:
         needed, target_nodes, target_leaves = _needed_nodes(roots, targets)
         captured: list = [None] * len(targets)
@@ -150,19 +161,23 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
     anomaly = config.anomaly
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
+    # `held`: the one pending node, kept off the heap while nothing else is pending (a chain's common case)
+    held = heappop(heap)[1] if len(heap) == 1 else None
     try:
-        while heap:
-            node = heappop(heap)[1]
+        while held is not None or heap:
+            if held is not None:
+                node, held = held, None
+            else:
+                node = heappop(heap)[1]
             g = grads.pop(node)
             args = node.args
             if args is None:
                 raise RuntimeError(FREED_MSG)
-            if needed is not None:
-                if node not in needed:
-                    continue
-                if node in target_nodes:
-                    for k in target_nodes[node]:
-                        captured[k] = g
+            if needed is not None and node not in needed:
+                continue
+            if target_nodes and node in target_nodes:
+                for k in target_nodes[node]:
+                    captured[k] = g
             if node.hooks:
                 for hook in node.hooks:
                     out = hook(_wrap_grad(g, create_graph))
@@ -182,6 +197,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 ans = node.ans
             params = node.params
             vjps = op.vjp
+            variadic = op.variadic
             saved = op.saved_inputs
             versions = node.versions
             for i, a in enumerate(inputs):
@@ -193,12 +209,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                         raise _version_error(node, i, a, expected)
                     req, p = a._as_of(expected)  # changed in place since: follow its history as recorded
                 else:
-                    req, p = a.requires_grad, a.grad_fn
+                    req = a.requires_grad
+                    p = a.grad_fn
                 if not req:
                     continue
                 if needed is not None and (p not in needed if p is not None else a not in target_leaves):
                     continue
-                if op.variadic:
+                if variadic:
                     gi = vjps(i, g, ans, *args, **params)
                 else:
                     rule = vjps[i]
@@ -206,14 +223,16 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                         continue
                     gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 data = a._data
-                if gi.shape != data.shape:
-                    try:
-                        gi = sum_to(gi, data.shape)
-                    except ValueError as e:
-                        raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
-                gdt = gi.dtype
-                if gdt is not data.dtype and gdt != data.dtype:
-                    gi = gi.astype(data.dtype)
+                kind = type(gi)
+                if kind is not type(data) or kind is _ndarray:  # (two NumPy scalars of one type agree)
+                    if gi.shape != data.shape:
+                        try:
+                            gi = sum_to(gi, data.shape)
+                        except ValueError as e:
+                            raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
+                    gdt = gi.dtype
+                    if gdt is not data.dtype and gdt != data.dtype:
+                        gi = gi.astype(data.dtype)
                 if anomaly:
                     _anomaly_check(node, i, gi)
                 if p is None:
@@ -222,7 +241,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     grads[p] = grads[p] + gi
                 else:
                     grads[p] = gi
-                    heappush(heap, (-p.seq, p))
+                    if held is None and not heap:
+                        held = p
+                    else:
+                        if held is not None:
+                            heappush(heap, (-held.seq, held))
+                            held = None
+                        heappush(heap, (-p.seq, p))
             if not retain_graph:
                 node.args = node.ans = node.inputs = None
     finally:

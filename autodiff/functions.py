@@ -12,7 +12,7 @@ from .ops import linalg as L
 from .ops import reductions as R
 from .ops import shape as S
 from .ops.common import norm_axes
-from .tape import apply
+from .tape import apply, binary, unary
 from .tensor import Tensor, _to_array
 
 _EMPTY: dict = {}
@@ -36,43 +36,34 @@ def _shape_error(op: str, *xs):
     return ValueError(f"{op}: shapes {shapes} are not compatible")
 
 
+def _shape_error_for(name: str, *args):
+    """The error to raise for a ValueError `args[-1]` from op `name` on `args[:-1]`: named shapes if about shapes."""
+    *xs, e = args
+    msg = str(e)
+    if "broadcast" in msg or "mismatch" in msg or "shape" in msg or "align" in msg:
+        return _shape_error(name, *xs)
+    return e
+
+
 def _checked(op, args, params=_EMPTY):
     """apply(), turning NumPy's shape errors into ones that name the op and the shapes."""
     try:
         return apply(op, args, params)
     except ValueError as e:
-        if "broadcast" in str(e) or "mismatch" in str(e) or "shape" in str(e) or "align" in str(e):
-            raise _shape_error(op.name, *args) from e
-        raise
+        err = _shape_error_for(op.name, *args, e)
+        if err is e:
+            raise
+        raise err from e
 
 
 # ---------------------------------------------------------------- elementwise
-def add(x, y) -> Tensor:
-    return _checked(E.ADD, (x, y))
-
-
-def sub(x, y) -> Tensor:
-    return _checked(E.SUB, (x, y))
-
-
-def mul(x, y) -> Tensor:
-    return _checked(E.MUL, (x, y))
-
-
-def div(x, y) -> Tensor:
-    return _checked(E.DIV, (x, y))
-
-
-def pow(x, y) -> Tensor:  # noqa: A001
-    return _checked(E.POW, (x, y))
-
-
-def maximum(x, y) -> Tensor:
-    return _checked(E.MAXIMUM, (x, y))
-
-
-def minimum(x, y) -> Tensor:
-    return _checked(E.MINIMUM, (x, y))
+add = binary(E.ADD, on_error=_shape_error_for)
+sub = binary(E.SUB, on_error=_shape_error_for)
+mul = binary(E.MUL, on_error=_shape_error_for)
+div = binary(E.DIV, on_error=_shape_error_for)
+pow = binary(E.POW, on_error=_shape_error_for)  # noqa: A001
+maximum = binary(E.MAXIMUM, on_error=_shape_error_for)
+minimum = binary(E.MINIMUM, on_error=_shape_error_for)
 
 
 def where(condition, x, y) -> Tensor:
@@ -81,31 +72,23 @@ def where(condition, x, y) -> Tensor:
     return _checked(E.WHERE, (np.asarray(condition, dtype=bool), x, y))
 
 
-def _unary(op):
-    def fn(x) -> Tensor:
-        return apply(op, (x,))
-    fn.__name__ = op.name
-    fn.__doc__ = op.doc or f"elementwise {op.name}"
-    return fn
-
-
-neg = _unary(E.NEG)
-exp = _unary(E.EXP)
-log = _unary(E.LOG)
-log1p = _unary(E.LOG1P)
-sqrt = _unary(E.SQRT)
-abs = _unary(E.ABS)  # noqa: A001
-sign = _unary(E.SIGN)
-sin = _unary(E.SIN)
-cos = _unary(E.COS)
-tan = _unary(E.TAN)
-tanh = _unary(E.TANH)
-sigmoid = _unary(E.SIGMOID)
-relu = _unary(E.RELU)
-softplus = _unary(E.SOFTPLUS)
-softsign = _unary(E.SOFTSIGN)
-erf = _unary(E.ERF)
-clone = _unary(E.CLONE)
+neg = unary(E.NEG)
+exp = unary(E.EXP)
+log = unary(E.LOG)
+log1p = unary(E.LOG1P)
+sqrt = unary(E.SQRT)
+abs = unary(E.ABS)  # noqa: A001
+sign = unary(E.SIGN)
+sin = unary(E.SIN)
+cos = unary(E.COS)
+tan = unary(E.TAN)
+tanh = unary(E.TANH)
+sigmoid = unary(E.SIGMOID)
+relu = unary(E.RELU)
+softplus = unary(E.SOFTPLUS)
+softsign = unary(E.SOFTSIGN)
+erf = unary(E.ERF)
+clone = unary(E.CLONE)
 
 
 def square(x) -> Tensor:

@@ -7,27 +7,14 @@ from . import functions as F
 from ._state import state
 from .ops import elementwise as E
 from .ops import shape as S
-from .tape import apply
+from .tape import apply, binary
 from .tensor import Tensor
 
 _EMPTY: dict = {}
 
 
 def _binary(op, reflected: bool = False):
-    if reflected:
-        def method(self, other):
-            try:
-                return apply(op, (other, self), _EMPTY)
-            except ValueError as e:
-                raise F._shape_error(op.name, other, self) from e
-    else:
-        def method(self, other):
-            try:
-                return apply(op, (self, other), _EMPTY)
-            except ValueError as e:
-                raise F._shape_error(op.name, self, other) from e
-    method.__name__ = op.name
-    return method
+    return binary(op, reflected, on_error=F._shape_error_for)
 
 
 Tensor.__add__ = _binary(E.ADD)

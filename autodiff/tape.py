@@ -1,11 +1,16 @@
-"""Recording: `apply` runs an op's forward and, when grad is on, records a `Node` on the tape."""
+"""Recording: `apply` runs an op's forward and, when grad is on, records a `Node` on the tape.
+
+`unary` and `binary` build the same thing unrolled for one- and two-input ops (the hot path).
+"""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ._state import config, state
+from ._state import config, forward_mode_users, state
 from .anomaly import user_frames
 from .tensor import Tensor, _to_array
 
@@ -26,17 +31,26 @@ class Node:
     __slots__ = ("op", "inputs", "args", "params", "ans", "versions", "out_vc", "seq", "hooks", "trace",
                  "__weakref__")
 
-    def __init__(self, op, inputs, args, params, ans, versions, out_vc) -> None:
+    def __init__(self, out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: bool) -> None:
+        """Record that `out` was made by `op` from `inputs` (their arrays `args`); mark it as requiring grad.
+
+        `moved`: some input was changed in place since it was made, so the versions seen now are kept
+        (None stands for "every input at version 0", the common case).
+        """
         self.op = op
         self.inputs = inputs
         self.args = args
         self.params = params
-        self.ans = ans
-        self.versions = versions
-        self.out_vc = out_vc
+        self.ans = out._data
+        self.versions = tuple([a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0
+                               for a in inputs]) if moved else None
+        # rules that read the output need to know if it is changed in place later
+        self.out_vc = out._vc = [0] if op.uses_ans else None
         self.seq = _next_seq()
         self.hooks = None
-        self.trace = None
+        self.trace = user_frames() if config.anomaly else None
+        out.requires_grad = True
+        out.grad_fn = self
 
     @property
     def name(self) -> str:
@@ -62,57 +76,129 @@ class Node:
 
 _next_seq = itertools.count().__next__
 _PY_SCALARS = (float, int, bool)
-
-
-def _constant(a):
-    """A non-Tensor argument as NumPy sees it: Python scalars stay weak, sequences become arrays."""
-    if isinstance(a, (float, int, _ndarray, np.generic)):
-        return a
-    return _to_array(a)
+_AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
 
 def apply(op, args, params=_NO_PARAMS) -> Tensor:
     """Run `op` on `args` (Tensors or array-likes); record a Node if any Tensor input requires grad."""
     datas = []
+    push = datas.append
     req = False
-    has_vc = False
+    moved = False
     for a in args:
         if isinstance(a, Tensor):
-            datas.append(a._data)
+            push(a._data)
             if a.requires_grad:
                 req = True
-            if a._vc is not None:
-                has_vc = True
+            if a._vc is not None and a._vc[0]:
+                moved = True
         else:
-            datas.append(_constant(a))
+            push(a if isinstance(a, _AS_IS) else _to_array(a))
     out = op.forward(*datas, **params) if params else op.forward(*datas)
     if type(out) in _PY_SCALARS:
         out = _to_array(out)
     t = _new(Tensor)
     t._data = out
     t.grad = None
-    t._vc = None
     t._hooks = None
     if req and state.grad_enabled:
-        t.requires_grad = True
-        versions = None
-        if has_vc:
-            versions = tuple([a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0 for a in args])
-        out_vc = None
-        if op.uses_ans:
-            out_vc = t._vc = [0]
         # a tuple (not the list): tuples of arrays drop out of the garbage collector's sight
-        node = t.grad_fn = Node(op, args, tuple(datas), params, out, versions, out_vc)
-        if config.anomaly:
-            node.trace = user_frames()
+        Node(t, op, args, tuple(datas), params, moved)
     else:
         t.requires_grad = False
         t.grad_fn = None
+        t._vc = None
     if op.is_view:
         _share_version_counter(args[0], t)
-    if state.forward_tangents is not None:
+    if forward_mode_users[0] and state.forward_tangents is not None:
         _push_tangent(op, args, datas, params, t)
     return t
+
+
+def unary(op) -> Callable[[Any], Tensor]:
+    """`x -> apply(op, (x,))` for a one-input op without parameters, with the generic steps unrolled.
+
+    Elementwise math dominates define-by-run code; this is its hot path.
+    """
+    if op.is_view:
+        raise ValueError(f"unary: {op.name} is a view op; use apply")
+    forward = op.forward
+
+    def fn(x) -> Tensor:
+        if not isinstance(x, Tensor):
+            return apply(op, (x,))
+        d = x._data
+        t = _new(Tensor)
+        t._data = forward(d)
+        t.grad = None
+        t._hooks = None
+        if x.requires_grad and state.grad_enabled:
+            vc = x._vc
+            Node(t, op, (x,), (d,), _NO_PARAMS, vc is not None and vc[0] != 0)
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+            t._vc = None
+        if forward_mode_users[0] and state.forward_tangents is not None:
+            _push_tangent(op, (x,), (d,), _NO_PARAMS, t)
+        return t
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.doc or f"elementwise {op.name}"
+    return fn
+
+
+def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Callable[[Any, Any], Tensor]:
+    """`(x, y) -> apply(op, (x, y))` for a two-input op without parameters, with the generic steps unrolled.
+
+    `reflected` gives `(x, y) -> op(y, x)` (for `__radd__` and friends); `on_error(name, x, y, error)`
+    returns the exception to raise for a ValueError from the forward (e.g. one naming the shapes).
+    """
+    if op.is_view:
+        raise ValueError(f"binary: {op.name} is a view op; use apply")
+    forward = op.forward
+
+    def fn(x, y) -> Tensor:
+        if reflected:
+            x, y = y, x
+        rx = ry = moved = False
+        if isinstance(x, Tensor):
+            dx = x._data
+            rx = x.requires_grad
+            moved = x._vc is not None and x._vc[0] != 0
+        else:
+            dx = x if isinstance(x, _AS_IS) else _to_array(x)
+        if isinstance(y, Tensor):
+            dy = y._data
+            ry = y.requires_grad
+            moved = moved or (y._vc is not None and y._vc[0] != 0)
+        else:
+            dy = y if isinstance(y, _AS_IS) else _to_array(y)
+        try:
+            out = forward(dx, dy)
+        except ValueError as e:
+            err = e if on_error is None else on_error(op.name, x, y, e)
+            if err is e:
+                raise
+            raise err from e
+        if type(out) in _PY_SCALARS:
+            out = _to_array(out)
+        t = _new(Tensor)
+        t._data = out
+        t.grad = None
+        t._hooks = None
+        if (rx or ry) and state.grad_enabled:
+            Node(t, op, (x, y), (dx, dy), _NO_PARAMS, moved)
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+            t._vc = None
+        if forward_mode_users[0] and state.forward_tangents is not None:
+            _push_tangent(op, (x, y), (dx, dy), _NO_PARAMS, t)
+        return t
+
+    fn.__name__ = op.name
+    return fn
 
 
 def _share_version_counter(base, view: Tensor) -> None:
