@@ -40,10 +40,14 @@ def norm_axes(axis, ndim: int) -> tuple:
 
 def unreduce(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a gradient of a reduction's output back to the input's shape."""
-    if not keepdims:
+    if not keepdims and (axis is not None or np.ndim(g) != 0):  # a full reduction's 0-d g broadcasts as is
         axes = norm_axes(axis, len(shape))
         kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
         g = g.reshape(kept)
+    if isinstance(g, (np.ndarray, np.generic)):
+        out = np.empty(shape, dtype=g.dtype)  # cheaper than np.broadcast_to's view, and the engine owns it
+        out[...] = g
+        return out
     return np.broadcast_to(g, shape)
 
 

@@ -10,6 +10,8 @@ def _matmul_vjp_x(g, ans, x, y):
     if y.ndim == 1:
         return g * y if x.ndim == 1 else np.expand_dims(g, -1) * y
     if x.ndim == 1:
+        if g.ndim == 1:  # y is a matrix: a plain matrix-vector product
+            return np.matmul(y, g)
         return np.matmul(y, np.expand_dims(g, -1))[..., 0]
     return np.matmul(g, np.swapaxes(y, -1, -2))
 

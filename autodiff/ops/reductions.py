@@ -60,7 +60,7 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False):
         _prod_others_tensor(x, axis) if not isinstance(x, np.ndarray | np.generic) else _prod_others_np(x, axis))
 
 
-SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+SUM = defop("sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
             (lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims),),
             (lambda t, ans, x, axis=None, keepdims=False: t.sum(axis=axis, keepdims=keepdims),))
 MEAN = defop("mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
