@@ -19,6 +19,8 @@ def run_notebook(name: str, tmp_path: Path, timeout: int = 300) -> dict:
     os.environ["AUTODIFF_QUICK"] = "1"
     os.environ["AUTODIFF_RESULTS_DIR"] = str(tmp_path)
     os.environ["MPLBACKEND"] = "Agg"
+    # small matrices: one BLAS thread (several spin and stall each other on a busy 2-core machine)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # the kernel imports this checkout's packages, whatever else is installed
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env_before.get("PYTHONPATH")]))
     try:
