@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import ops as _ops_pkg  # noqa: F401  (registers every op)
+from . import tensor as _tensor_module
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reductions as R
@@ -516,7 +517,8 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
 
 
 # ---------------------------------------------------------------- NumPy dispatch tables
-UFUNC_OPS = {
+UFUNC_OPS = _tensor_module.UFUNC_OPS
+UFUNC_OPS.update({
     np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow,
     np.negative: neg, np.exp: exp, np.log: log, np.log1p: log1p, np.sqrt: sqrt, np.absolute: abs,
     np.sign: sign, np.sin: sin, np.cos: cos, np.tan: tan, np.tanh: tanh, np.maximum: maximum,
@@ -524,7 +526,7 @@ UFUNC_OPS = {
     np.less_equal: le, np.greater: gt, np.greater_equal: ge, np.logical_and: logical_and,
     np.logical_or: logical_or, np.logical_not: logical_not, np.isfinite: isfinite, np.isnan: isnan,
     np.square: square,
-}
+})
 
 
 def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -555,7 +557,8 @@ def _np_einsum(subscripts, *operands, **kw):
     return einsum(subscripts, *operands)
 
 
-ARRAY_FUNCTION_OPS = {
+ARRAY_FUNCTION_OPS = _tensor_module.ARRAY_FUNCTION_OPS
+ARRAY_FUNCTION_OPS.update({
     np.where: where, np.sum: _np_sum, np.mean: _np_mean, np.reshape: _np_reshape,
     np.transpose: _np_transpose, np.swapaxes: swapaxes, np.expand_dims: _np_expand_dims,
     np.broadcast_to: broadcast_to, np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis),
@@ -563,4 +566,4 @@ ARRAY_FUNCTION_OPS = {
     np.clip: lambda a, a_min=None, a_max=None, **kw: clip(a, a_min, a_max),
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: a.size,
     np.result_type: lambda *a: np.result_type(*[x._data if isinstance(x, Tensor) else x for x in a]),
-}
+})

@@ -271,20 +271,21 @@ class Tensor:
     # ------------------------------------------------------------------ NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy ufuncs on Tensors run the registered op, so VJP rules written in NumPy record."""
-        from .functions import UFUNC_OPS
-        if method != "__call__" or kwargs.get("out") is not None:
-            return NotImplemented
         fn = UFUNC_OPS.get(ufunc)
-        if fn is None:
+        if fn is None or method != "__call__" or (kwargs and kwargs.get("out") is not None):
             return NotImplemented
         return fn(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .functions import ARRAY_FUNCTION_OPS
         fn = ARRAY_FUNCTION_OPS.get(func)
         if fn is None:
             return NotImplemented
         return fn(*args, **kwargs)
+
+
+# NumPy function -> our function; filled in by `functions` (which imports this module)
+UFUNC_OPS: dict = {}
+ARRAY_FUNCTION_OPS: dict = {}
 
 
 def is_tensor(x) -> bool:
