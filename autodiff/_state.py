@@ -18,6 +18,13 @@ state = _ThreadState()
 
 # how many forward-mode (jvp) contexts are open in any thread: while 0, ops skip the per-thread lookup
 forward_mode_users = [0]
+_forward_mode_lock = threading.Lock()
+
+
+def count_forward_mode_user(delta: int) -> None:
+    """Open (+1) or close (-1) a jvp context; locked, since `+=` on shared state is not atomic across threads."""
+    with _forward_mode_lock:
+        forward_mode_users[0] += delta
 
 
 class _Global:

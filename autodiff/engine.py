@@ -94,7 +94,7 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
             target_nodes.setdefault(t.grad_fn, []).append(k)
         else:
             target_leaves.setdefault(t, []).append(k)
-    consumers: dict = {}
+    edges = []  # (parent, consumer); turned into a consumer map only if pruning turns out to be needed
     frontier = []
     other_leaf = False
     stack = [r.grad_fn for r in roots if r.grad_fn is not None]
@@ -117,12 +117,15 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
                     else:
                         other_leaf = True
                     continue
-                consumers.setdefault(p, []).append(node)
+                edges.append((p, node))
                 if p not in seen:
                     seen.add(p)
                     stack.append(p)
     if not other_leaf:
         return None, target_nodes, target_leaves
+    consumers: dict = {}
+    for p, node in edges:
+        consumers.setdefault(p, []).append(node)
     needed = set()
     while frontier:
         n = frontier.pop()

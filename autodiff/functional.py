@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._state import forward_mode_users, state
+from ._state import count_forward_mode_user, state
 from .autograd import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor
@@ -82,11 +82,11 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     for x, t in zip(xs, vs):
         tangents[x] = t.astype(x.dtype, copy=False)
     state.forward_tangents = tangents
-    forward_mode_users[0] += 1
+    count_forward_mode_user(+1)
     try:
         out = func(*xs)
     finally:
-        forward_mode_users[0] -= 1
+        count_forward_mode_user(-1)
         state.forward_tangents = prev
     outs, out_tup = _tup(out)
     res = []

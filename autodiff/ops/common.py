@@ -1,6 +1,8 @@
 """Helpers shared by the rule tables: functions that work on arrays and, with create_graph, on Tensors."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..tape import apply
@@ -38,17 +40,20 @@ def norm_axes(axis, ndim: int) -> tuple:
     return tuple(sorted(out))
 
 
+_COPY_BELOW = 4096  # elements
+
+
 def unreduce(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a gradient of a reduction's output back to the input's shape."""
     if not keepdims and (axis is not None or np.ndim(g) != 0):  # a full reduction's 0-d g broadcasts as is
         axes = norm_axes(axis, len(shape))
         kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
         g = g.reshape(kept)
-    if isinstance(g, (np.ndarray, np.generic)):
-        out = np.empty(shape, dtype=g.dtype)  # cheaper than np.broadcast_to's view, and the engine owns it
+    if isinstance(g, (np.ndarray, np.generic)) and math.prod(shape) <= _COPY_BELOW:
+        out = np.empty(shape, dtype=g.dtype)  # small: a copy costs less than np.broadcast_to's Python layer
         out[...] = g
         return out
-    return np.broadcast_to(g, shape)
+    return np.broadcast_to(g, shape)  # large (or a Tensor, under create_graph): a view, no memory
 
 
 def reduced_count(shape: tuple, axis) -> int:
