@@ -109,7 +109,10 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
         for i, a in enumerate(inputs):
             if not isinstance(a, Tensor):
                 continue
-            req, p = recorded_parent(node, i, a)
+            if a._vc is None:
+                req, p = a.requires_grad, a.grad_fn
+            else:
+                req, p = recorded_parent(node, i, a)
             if req:
                 if p is None:
                     if a in target_leaves:

@@ -131,7 +131,11 @@ def astype(x, dtype) -> Tensor:
 
 # ---------------------------------------------------------------- reductions
 def _reduction(op):
+    full = {"axis": None, "keepdims": False}  # `x.sum()`: every node of a full reduction shares these params
+
     def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
+        if axis is None and dim is None and not keepdims and not keepdim and isinstance(x, Tensor):
+            return apply(op, (x,), full)
         ax = _axis(axis, dim)
         x = x if isinstance(x, Tensor) else tensor(x)
         return apply(op, (x,), {"axis": _check_axis(op.name, ax, x.ndim), "keepdims": _keep(keepdims, keepdim)})

@@ -278,6 +278,8 @@ SAMPLES = {
     "sigmoid": unary(ad.sigmoid, -4.0, 4.0), "relu": unary(ad.relu, kink=True), "softplus": unary(ad.softplus, -4, 4),
     "softsign": unary(ad.softsign, kink=True), "erf": unary(ad.erf),
     "leaky_relu": unary(lambda x: ad.leaky_relu(x, 0.1), kink=True), "elu": unary(lambda x: ad.elu(x, 0.7), kink=True),
+    "tanh_backward": binary(lambda g, y: apply(E.TANH_BACKWARD, (g, y)), -1.0, 1.0),
+    "sigmoid_backward": binary(lambda g, y: apply(E.SIGMOID_BACKWARD, (g, y)), 0.0, 1.0),
     "gelu": _gelu, "gelu_slope": _gelu_slope, "clip": _clip, "astype": _astype, "clone": unary(ad.clone),
     "sum": reduction(ad.sum), "mean": reduction(ad.mean), "var": _var_like(ad.var), "std": _var_like(ad.std),
     "max": reduction(ad.max, unique=True), "min": reduction(ad.min, unique=True),

@@ -88,6 +88,19 @@ def test_create_graph_gives_second_derivatives():
     assert h.item() == pytest.approx(expected_h)
 
 
+@pytest.mark.parametrize("fn, rule, d2", [
+    (ad.tanh, "tanh_backward", lambda y: -2 * y * (1 - y * y)),
+    (ad.sigmoid, "sigmoid_backward", lambda y: y * (1 - y) * (1 - 2 * y)),
+])
+def test_tanh_and_sigmoid_record_their_backward_as_one_node(fn, rule, d2):
+    x = t64([0.3, -1.2, 2.0])
+    y = fn(x)
+    (g,) = ad.grad(y.sum(), x, create_graph=True)
+    assert g.grad_fn.op.name == rule  # one node, not the three of g * (1 - y * y)
+    (h,) = ad.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), d2(y.numpy()), rtol=1e-12)
+
+
 def test_double_backprop_through_a_gradient_penalty():
     w = t64([0.5, -1.0])
     x = t64([1.0, 2.0], rg=False)

@@ -17,9 +17,22 @@ def on_tensor_use(op_name: str, numpy_fn):
     so one rule serves both plain and higher-order backward. Positional arguments
     are the op's inputs; keyword arguments are its (non-differentiable) params.
     """
+    code = getattr(numpy_fn, "__code__", None)
+    if (code is not None and code.co_argcount == 2 and not numpy_fn.__defaults__ and not code.co_kwonlyargcount
+            and not code.co_flags & 0x0C):  # exactly two inputs, no params: skip *args/**params packing
+        def fn2(x, y):
+            if isinstance(x, Tensor) or isinstance(y, Tensor):
+                return apply(OPS[op_name], (x, y))
+            return numpy_fn(x, y)
+        fn2.__name__ = op_name
+        return fn2
+
     def fn(x, *args, **params):
-        if isinstance(x, Tensor) or any(isinstance(a, Tensor) for a in args):
+        if isinstance(x, Tensor):
             return apply(OPS[op_name], (x,) + args, params)
+        for a in args:
+            if isinstance(a, Tensor):
+                return apply(OPS[op_name], (x,) + args, params)
         return numpy_fn(x, *args, **params)
     fn.__name__ = op_name
     return fn
@@ -45,7 +58,9 @@ _COPY_BELOW = 4096  # elements
 
 def unreduce(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a gradient of a reduction's output back to the input's shape."""
-    if not keepdims and (axis is not None or np.ndim(g) != 0):  # a full reduction's 0-d g broadcasts as is
+    if isinstance(g, Tensor) and not g.requires_grad:  # a constant seed under create_graph: no graph to record
+        return Tensor._wrap(unreduce(g._data, shape, axis, keepdims))
+    if not keepdims and (axis is not None or getattr(g, "ndim", 0)):  # a full reduction's 0-d g broadcasts as is
         axes = norm_axes(axis, len(shape))
         kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
         g = g.reshape(kept)

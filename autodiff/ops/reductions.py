@@ -63,7 +63,15 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False):
 SUM = defop("sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
             (lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims),),
             (lambda t, ans, x, axis=None, keepdims=False: t.sum(axis=axis, keepdims=keepdims),))
-MEAN = defop("mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+def _mean(x, axis=None, keepdims=False):
+    """np.mean; float32/float64 as sum / count (what np.mean computes), without np.mean's Python layer."""
+    dt = x.dtype
+    if dt.kind == "f" and dt.itemsize >= 4:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims) / reduced_count(x.shape, axis)
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+MEAN = defop("mean", _mean,
              (lambda g, ans, x, axis=None, keepdims=False:
               unreduce(g, x.shape, axis, keepdims) / reduced_count(x.shape, axis),),
              (lambda t, ans, x, axis=None, keepdims=False: t.mean(axis=axis, keepdims=keepdims),))
