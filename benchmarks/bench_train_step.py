@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import time
 
@@ -36,12 +37,16 @@ PAUSE = 0.05  # seconds between timed batches of different implementations
 
 
 def blas_threads() -> int:
+    """NumPy's BLAS thread count (threadpoolctl, from the `bench` extra); without it, OpenBLAS's default guessed."""
     try:
         from threadpoolctl import threadpool_info
-        n = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
-        return max(n) if n else 1
     except ImportError:
-        return 1
+        guess = int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+        print(f"   warning: threadpoolctl is not installed (pip install -e '.[bench]'); assuming NumPy's BLAS uses "
+              f"{guess} thread(s), and --threads cannot limit it")
+        return guess
+    n = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(n) if n else 1
 
 
 def load_torch(threads: int):
