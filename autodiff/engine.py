@@ -176,8 +176,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             else:
                 node = heappop(heap)[1]
             g = grads.pop(node)
-            args = node.args
-            if args is None:
+            n = node._n  # (Node.inputs and Node.args, inlined: the hot path)
+            if n == 2:
+                inputs, args = (node._x, node._y), (node._ax, node._ay)
+            elif n == 1:
+                inputs, args = (node._x,), (node._ax,)
+            elif n:
+                inputs, args = node._x, node._ax
+            else:
                 raise RuntimeError(FREED_MSG)
             if needed is not None and node not in needed:
                 continue
@@ -190,7 +196,6 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     if out is not None:
                         g = _unwrap_hook_result(out, create_graph)
             op = node.op
-            inputs = node.inputs
             if node.out_vc is not None and node.out_vc[0]:
                 raise _output_version_error(node)
             if create_graph:
@@ -254,8 +259,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                             heappush(heap, (-held.seq, held))
                             held = None
                         heappush(heap, (-p.seq, p))
-            if not retain_graph:
-                node.args = node.ans = node.inputs = None
+            if not retain_graph:  # (Node.free, inlined)
+                node._n = 0
+                node._x = node._y = node._ax = node._ay = node.ans = None
     finally:
         state.grad_enabled = prev_mode
 
