@@ -1,8 +1,11 @@
 """`backward` and `grad`: the user-facing entry points to reverse mode (as `torch.autograd`)."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from . import tensor as _tensor
 from .engine import run_backward
 from .tensor import Tensor
 
@@ -27,7 +30,8 @@ def _root_grads(outputs: list, grad_outputs, create_graph: bool) -> list:
         if g is None:
             if out.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            seed = np.ones(out.shape, dtype=out.dtype)
+            dt = out._data.dtype
+            seed = np.array(1, dtype=dt) if out.ndim == 0 else np.ones(out.shape, dtype=dt)  # (np.ones: Python)
             seeds.append(Tensor._wrap(seed) if create_graph else seed)
             continue
         gdata = g._data if isinstance(g, Tensor) else np.asarray(g)
@@ -92,3 +96,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             g = Tensor._wrap(np.array(g, copy=True) if isinstance(g, np.ndarray) else g)
         result.append(g)
     return tuple(result)
+
+
+_tensor._autograd = sys.modules[__name__]  # what Tensor.backward calls (no import per call)

@@ -277,7 +277,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             for k in target_leaves.get(a, ()):
                 captured[k] = g
             continue
-        if not create_graph and type(g) is np.ndarray and (not g.flags.owndata or id(g) in handed):
+        if not create_graph and type(g) is np.ndarray and (g.base is not None or id(g) in handed):
             g = g.copy()  # never let two .grad's (or a .grad and a user's array) share memory
         handed.add(id(g))
         if a.grad is None:
