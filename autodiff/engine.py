@@ -101,9 +101,10 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        inputs = node.inputs
-        if inputs is None:
+        n = node._n  # (Node.inputs, inlined)
+        if not n:
             raise RuntimeError(FREED_MSG)
+        inputs = (node._x, node._y) if n == 2 else (node._x,) if n == 1 else node._x
         if node in target_nodes:
             frontier.append(node)
         for i, a in enumerate(inputs):
