@@ -233,7 +233,14 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     rule = vjps[i]
                     if rule is None:
                         continue
-                    gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                    if params:
+                        gi = rule(g, ans, *args, **params)
+                    elif n == 2:  # a plain call, no argument tuple to build: the hot path
+                        gi = rule(g, ans, args[0], args[1])
+                    elif n == 1:
+                        gi = rule(g, ans, args[0])
+                    else:
+                        gi = rule(g, ans, *args)
                 data = a._data
                 kind = type(gi)
                 if kind is not type(data) or kind is _ndarray:  # (two NumPy scalars of one type agree)

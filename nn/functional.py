@@ -57,12 +57,14 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 # -------------------------------------------------------------------------------------- layers
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, with weight of shape (out_features, in_features); one graph node."""
-    xs, ws = np.shape(input._data if isinstance(input, Tensor) else input), weight.shape
+    xs = input._data.shape if isinstance(input, Tensor) else np.shape(input)
+    ws = weight._data.shape if isinstance(weight, Tensor) else np.shape(weight)
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {tuple(xs)} does not match weight of shape {ws} "
                          f"(expected input (..., {ws[1] if len(ws) == 2 else '?'}))")
-    if bias is not None and bias.shape != (ws[0],):
-        raise ValueError(f"linear: bias must have shape ({ws[0]},), got {bias.shape}")
+    bs = None if bias is None else bias._data.shape if isinstance(bias, Tensor) else np.shape(bias)
+    if bs is not None and bs != (ws[0],):
+        raise ValueError(f"linear: bias must have shape ({ws[0]},), got {bs}")
     return apply(_ops.LINEAR, (input, weight) if bias is None else (input, weight, bias))
 
 

@@ -54,17 +54,17 @@ def norm_axes(axis, ndim: int) -> tuple:
 
 
 _COPY_BELOW = 4096  # elements
+_ARRAYS = (np.ndarray, np.generic)
 
 
 def unreduce(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a gradient of a reduction's output back to the input's shape."""
     if isinstance(g, Tensor) and not g.requires_grad:  # a constant seed under create_graph: no graph to record
         return Tensor._wrap(unreduce(g._data, shape, axis, keepdims))
-    if not keepdims and (axis is not None or getattr(g, "ndim", 0)):  # a full reduction's 0-d g broadcasts as is
+    if not keepdims and axis is not None:  # put the reduced axes back as size 1 (a full reduction's g is 0-d)
         axes = norm_axes(axis, len(shape))
-        kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
-        g = g.reshape(kept)
-    if isinstance(g, (np.ndarray, np.generic)) and math.prod(shape) <= _COPY_BELOW:
+        g = g.reshape(tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    if isinstance(g, _ARRAYS) and math.prod(shape) <= _COPY_BELOW:
         out = np.empty(shape, dtype=g.dtype)  # small: a copy costs less than np.broadcast_to's Python layer
         out[...] = g
         return out
@@ -72,6 +72,8 @@ def unreduce(g, shape: tuple, axis, keepdims: bool):
 
 
 def reduced_count(shape: tuple, axis) -> int:
+    if axis is None:
+        return math.prod(shape)
     n = 1
     for a in norm_axes(axis, len(shape)):
         n *= shape[a]

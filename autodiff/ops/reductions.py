@@ -73,7 +73,7 @@ def _mean(x, axis=None, keepdims=False):
 
 MEAN = defop("mean", _mean,
              (lambda g, ans, x, axis=None, keepdims=False:
-              unreduce(g, x.shape, axis, keepdims) / reduced_count(x.shape, axis),),
+              unreduce(g / reduced_count(x.shape, axis), x.shape, axis, keepdims),),
              (lambda t, ans, x, axis=None, keepdims=False: t.mean(axis=axis, keepdims=keepdims),))
 VAR = defop("var", lambda x, axis=None, ddof=0, keepdims=False: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
             (lambda g, ans, x, axis=None, ddof=0, keepdims=False:
