@@ -45,20 +45,21 @@ class Node:
         self.op = op
         n = len(inputs)
         if n == 2:
-            self._x, self._y = inputs
+            self._x, self._y = x, y = inputs
             self._ax, self._ay = args
+            self.versions = (_version(x), _version(y)) if moved else None
         elif n == 1:
-            self._x, = inputs
-            self._ax, = args
+            x = self._x = inputs[0]
+            self._ax = args[0]
             self._y = self._ay = None
+            self.versions = (_version(x),) if moved else None
         else:
             self._x, self._ax, self._y, self._ay = inputs, args, None, None
+            self.versions = tuple([_version(a) for a in inputs]) if moved else None
             n = -1
         self._n = n
         self.params = params
         self.ans = out._data
-        self.versions = tuple([a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0
-                               for a in inputs]) if moved else None
         # rules that read the output need to know if it is changed in place later
         self.out_vc = out._vc = [0] if op.uses_ans else None
         self.seq = _next_seq()
@@ -115,6 +116,11 @@ class Node:
 
 
 _next_seq = itertools.count().__next__
+
+
+def _version(a) -> int:
+    """An input's version now (0 for constants and for tensors never changed in place)."""
+    return a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0
 _PY_SCALARS = (float, int, bool)
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
