@@ -196,6 +196,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     out = hook(_wrap_grad(g, create_graph))
                     if out is not None:
                         g = _unwrap_hook_result(out, create_graph)
+                        if np.shape(g) != np.shape(node.ans):  # the rules rely on g having the output's shape
+                            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on {node!r} changed the "
+                                               f"gradient's shape from {np.shape(node.ans)} to {np.shape(g)}")
             op = node.op
             if node.out_vc is not None and node.out_vc[0]:
                 raise _output_version_error(node)
@@ -281,6 +284,9 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 out = hook(_wrap_grad(g, create_graph))
                 if out is not None:
                     g = _unwrap_hook_result(out, create_graph)
+                    if np.shape(g) != a.shape:
+                        raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on a leaf changed the "
+                                           f"gradient's shape from {a.shape} to {np.shape(g)}")
         if targets is not None:
             for k in target_leaves.get(a, ()):
                 captured[k] = g

@@ -80,3 +80,14 @@ def test_stack_and_concatenate_errors_name_shapes():
         ad.stack([ad.ones(2), ad.ones(3)])
     with pytest.raises(ValueError, match=r"concatenate: shapes \(2, 2\) and \(2, 3\) differ outside axis 0"):
         ad.concatenate([ad.ones(2, 2), ad.ones(2, 3)])
+
+
+def test_a_hook_that_changes_the_gradients_shape_is_refused():
+    x = ad.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g.sum())  # a scalar for a (2,) output: the rules below it would broadcast it
+    with pytest.raises(RuntimeError, match=r"changed the gradient's shape from \(2,\) to \(\)"):
+        y.sum().backward()
+    x.register_hook(lambda g: np.zeros((3,)))
+    with pytest.raises(RuntimeError, match=r"on a leaf changed the gradient's shape from \(2,\) to \(3,\)"):
+        (x * 2).sum().backward()
