@@ -131,11 +131,12 @@ def astype(x, dtype) -> Tensor:
 
 # ---------------------------------------------------------------- reductions
 def _reduction(op):
-    full = {"axis": None, "keepdims": False}  # `x.sum()`: every node of a full reduction shares these params
+    # `x.sum()`: a full reduction is the op's forward with its defaults, recorded on the unary hot path
+    full = unary(op, {"axis": None, "keepdims": False})
 
     def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
-        if axis is None and dim is None and not keepdims and not keepdim and isinstance(x, Tensor):
-            return apply(op, (x,), full)
+        if axis is None and dim is None and not keepdims and not keepdim:
+            return full(x)
         ax = _axis(axis, dim)
         x = x if isinstance(x, Tensor) else tensor(x)
         return apply(op, (x,), {"axis": _check_axis(op.name, ax, x.ndim), "keepdims": _keep(keepdims, keepdim)})

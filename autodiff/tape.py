@@ -161,10 +161,11 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     return t
 
 
-def unary(op) -> Callable[[Any], Tensor]:
-    """`x -> apply(op, (x,))` for a one-input op without parameters, with the generic steps unrolled.
+def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
+    """`x -> apply(op, (x,), defaults)` for a one-input op, with the generic steps unrolled.
 
-    Elementwise math dominates define-by-run code; this is its hot path.
+    Elementwise math dominates define-by-run code; this is its hot path. `defaults`: params to record,
+    which must be those the op's forward uses when called with the input alone (e.g. a full reduction's).
     """
     if op.is_view:
         raise ValueError(f"unary: {op.name} is a view op; use apply")
@@ -172,7 +173,7 @@ def unary(op) -> Callable[[Any], Tensor]:
 
     def fn(x) -> Tensor:
         if not isinstance(x, Tensor):
-            return apply(op, (x,))
+            return apply(op, (x,), defaults)
         d = x._data
         t = _new(Tensor)
         t._data = forward(d)
@@ -180,13 +181,13 @@ def unary(op) -> Callable[[Any], Tensor]:
         t._hooks = None
         if x.requires_grad and state.grad_enabled:
             vc = x._vc
-            Node(t, op, (x,), (d,), _NO_PARAMS, vc is not None and vc[0] != 0)
+            Node(t, op, (x,), (d,), defaults, vc is not None and vc[0] != 0)
         else:
             t.requires_grad = False
             t.grad_fn = None
             t._vc = None
         if forward_mode_users[0] and state.forward_tangents is not None:
-            _push_tangent(op, (x,), (d,), _NO_PARAMS, t)
+            _push_tangent(op, (x,), (d,), defaults, t)
         return t
 
     fn.__name__ = op.name
