@@ -150,7 +150,7 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
 
 
 def hvp(func: Callable, inputs, v, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), H v) by double backward: grad of (grad f . v)."""
+    """(func(inputs), H v) by double backward: the VJP of grad f with v (as PyTorch's vhp; H is symmetric)."""
     xs, tup = _tup(inputs)
     xs = _fresh(xs)
     vs = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in _tup(v)[0])
@@ -159,14 +159,13 @@ def hvp(func: Callable, inputs, v, create_graph: bool = False, strict: bool = Fa
         if not isinstance(out, Tensor) or out.size != 1:
             raise RuntimeError("hvp: func must return a single-element Tensor")
         gs = _zeros_if_none(grad(out, xs, create_graph=True, allow_unused=True), xs, strict, "hvp")
-        dot = None
-        for g, t in zip(gs, vs):
-            term = (g * t).sum()
-            dot = term if dot is None else dot + term
-        if not dot.requires_grad:
+        # H v as the VJP of the gradient with v (H is symmetric): no (g * v).sum() graph to build and walk
+        pairs = [(g, t) for g, t in zip(gs, vs) if g.requires_grad]
+        if not pairs:
             res = tuple(Tensor._wrap(np.zeros(x.shape, dtype=x.dtype)) for x in xs)
         else:
-            res = _zeros_if_none(grad(dot, xs, create_graph=create_graph, allow_unused=True), xs, strict, "hvp")
+            res = _zeros_if_none(grad([g for g, _ in pairs], xs, grad_outputs=[t for _, t in pairs],
+                                      create_graph=create_graph, allow_unused=True), xs, strict, "hvp")
     return out.detach(), _unwrap(res, tup)
 
 

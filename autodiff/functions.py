@@ -392,7 +392,8 @@ def pad(x, pad_width, value=0, mode: str = "constant") -> Tensor:
 
 
 def matmul(x, y) -> Tensor:
-    xs, ys = np.shape(x._data if isinstance(x, Tensor) else x), np.shape(y._data if isinstance(y, Tensor) else y)
+    xs = x._data.shape if isinstance(x, Tensor) else np.shape(x)
+    ys = y._data.shape if isinstance(y, Tensor) else np.shape(y)
     if not xs or not ys:
         raise ValueError(f"matmul: both operands must be at least 1-d, got shapes {xs} and {ys}")
     k1 = xs[-1]
