@@ -287,6 +287,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     if np.shape(g) != a.shape:
                         raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on a leaf changed the "
                                            f"gradient's shape from {a.shape} to {np.shape(g)}")
+                    if g.dtype != a.dtype:  # a gradient always has its tensor's dtype (README, "Dtypes")
+                        g = g.astype(a.dtype)
         if targets is not None:
             for k in target_leaves.get(a, ()):
                 captured[k] = g

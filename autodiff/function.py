@@ -82,7 +82,7 @@ class FunctionCtx:
 class _FunctionMeta(type):
     def __init__(cls, name, bases, ns):
         super().__init__(name, bases, ns)
-        if bases and "forward" in ns:
+        if bases and hasattr(cls, "forward"):  # (also a subclass that overrides only backward: its own op)
             cls._op = Op(name, cls._forward_arrays, cls._vjp, cls._jvp, doc=(cls.__doc__ or "").strip())
 
 
@@ -106,9 +106,15 @@ class Function(metaclass=_FunctionMeta):
         cache = ctx._cache
         if cache is None or cache[0] is not g:
             if isinstance(g, Tensor):  # create_graph: backward sees the Tensors it saved, so it records
+                saved = ctx.saved_tensors
                 lookup = {id(a._data): a for a in (*args, ans) if isinstance(a, Tensor)}
-                ctx.saved_tensors = tuple(lookup.get(id(s), s) for s in ctx.saved_tensors)
-            grads = cls.backward(ctx, g)
+                ctx.saved_tensors = tuple(lookup.get(id(s), s) for s in saved)
+                try:
+                    grads = cls.backward(ctx, g)
+                finally:  # only for this pass: a later plain backward must see the arrays again
+                    ctx.saved_tensors = saved
+            else:
+                grads = cls.backward(ctx, g)
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(args):
                 raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} gradients, expected {len(args)} "

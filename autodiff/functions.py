@@ -308,7 +308,8 @@ def _normalize_index(index):
         if isinstance(i, Tensor):
             return np.asarray(i._data)
         if isinstance(i, list):
-            return np.asarray(i)
+            a = np.asarray(i)
+            return a.astype(np.intp) if a.size == 0 else a  # (`[]` indexes nothing, as in NumPy, not a float array)
         return i
     if isinstance(index, tuple):
         return tuple(one(i) for i in index)

@@ -177,7 +177,11 @@ def gradgradcheck(fn: Callable, inputs, grad_outputs=None, eps: float = 1e-6, at
 
 def jvpcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
              seed: int = 0) -> bool:
-    """Check forward mode: `functional.jvp` against a numerical directional derivative."""
+    """Check forward mode: `functional.jvp` against a numerical directional derivative, one input at a time.
+
+    Returns True, or raises `GradcheckError` naming the output, the input, the
+    output element, and the analytic and numerical values of J u (u a random tangent).
+    """
     from .functional import jvp
     inputs = _checked_inputs(inputs, "jvpcheck")
     rng = np.random.default_rng(seed)
@@ -188,21 +192,24 @@ def jvpcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e
         full = list(inputs)
         for i, x in zip(diff, xs):
             full[i] = x
-        return fn(*full)
+        return _outputs(fn, full)  # (a tuple of Tensors, or a TypeError naming the output that is not one)
 
-    _, tangents = jvp(f_of_diff, tuple(inputs[i] for i in diff), tuple(Tensor._wrap(us[i]) for i in diff))
-    plus, minus = list(inputs), list(inputs)
-    for i in diff:
+    for i in diff:  # a tangent on one input at a time, so that a failure names the input
+        us_i = tuple(Tensor._wrap(us[i] if d == i else np.zeros(inputs[d].shape)) for d in diff)
+        _, tangents = jvp(f_of_diff, tuple(inputs[d] for d in diff), us_i)
+        plus, minus = list(inputs), list(inputs)
         plus[i] = _leaf(np.asarray(inputs[i]._data) + eps * us[i])
         minus[i] = _leaf(np.asarray(inputs[i]._data) - eps * us[i])
-    with enable_grad():
-        p, m = _outputs(fn, plus), _outputs(fn, minus)
-    for k, (t, a, b) in enumerate(zip(_as_tuple(tangents), p, m)):
-        numeric = (np.asarray(a._data, dtype=np.float64) - np.asarray(b._data, dtype=np.float64)) / (2 * eps)
-        analytic = np.asarray(t._data, dtype=np.float64)
-        bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
-        if bad.any():
-            r = int(np.argmax(bad.reshape(-1)))
-            raise GradcheckError(f"forward-mode (JVP) mismatch for output {k} at element {r}:\n"
-                                 f"  analytic: {analytic.reshape(-1)[r]!r}\n  numerical: {numeric.reshape(-1)[r]!r}")
+        with enable_grad():
+            p, m = _outputs(fn, plus), _outputs(fn, minus)
+        for k, (t, a, b) in enumerate(zip(_as_tuple(tangents), p, m)):
+            numeric = (np.asarray(a._data, dtype=np.float64) - np.asarray(b._data, dtype=np.float64)) / (2 * eps)
+            analytic = np.broadcast_to(np.asarray(t._data, dtype=np.float64), numeric.shape)
+            bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
+            bad |= np.isnan(analytic) != np.isnan(numeric)
+            if bad.any():
+                r = int(np.argmax(bad.reshape(-1)))
+                idx = tuple(int(v) for v in np.unravel_index(r, numeric.shape)) if numeric.ndim else ()
+                _fail(k, i, idx, float(analytic.reshape(-1)[r]), float(numeric.reshape(-1)[r]),
+                      kind="forward-mode (JVP) J u for a random tangent u, output")
     return True

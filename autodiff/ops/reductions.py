@@ -33,7 +33,7 @@ def _prod_others_np(x, axis):
     """Product of all other elements along the reduced axes, exact when x has zeros."""
     x = np.asarray(x)
     axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
-    if x.ndim == 0:
+    if x.ndim == 0 or x.size == 0:  # (empty: an empty product is 1, and the cumprods below assume length >= 1)
         return np.ones_like(x)
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
