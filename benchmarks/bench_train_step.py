@@ -12,12 +12,16 @@ Three workloads, each one full step (forward, loss, backward, plain SGD update):
 Timings: the three implementations are interleaved (each round runs one batch of steps of each in turn,
 after an untimed 50 ms pause and one untimed step, so that one engine's spinning worker threads do not slow
 the next and each starts with its own threads awake) and the
-median per-step time over the rounds is reported, with ratios to the floor and to torch.
+median per-step time over the rounds is reported, with ratios to the floor and to torch. The pause also
+leaves each batch starting cold, which costs torch more than us on the small micrograd workload: there
+`--pause 0` times the steady state (batches back to back). Not for mlp/conv: with BLAS threads, the
+previous engine's spinning threads then slow the next one (the floor runs right after torch).
 torch runs with as many threads as NumPy's BLAS uses (threadpoolctl), so both get the same cores.
 Every implementation's loss after the same steps from the same initial weights is cross-checked.
 
     python benchmarks/bench_train_step.py              # all workloads (~40 s)
     python benchmarks/bench_train_step.py --only mlp   # one workload
+    python benchmarks/bench_train_step.py --only micrograd --pause 0   # steady state, no pause between batches
     python benchmarks/bench_train_step.py --profile mlp  # cProfile of our step, top 20 by tottime
 """
 from __future__ import annotations
@@ -372,9 +376,9 @@ def cross_check(workload: str, built: dict) -> None:
             raise SystemExit(f"{workload}: {name} losses {ls} differ from the floor's {ref}")
 
 
-def batched(step, k: int):
+def batched(step, k: int, pause: float = PAUSE):
     def run():
-        time.sleep(PAUSE)  # untimed: lets the previous engine's spinning worker threads (OpenMP, BLAS) go idle
+        time.sleep(pause)  # untimed: lets the previous engine's spinning worker threads (OpenMP, BLAS) go idle
         step()  # untimed: wakes this engine's own worker threads
         t0 = C.now()
         for _ in range(k):
@@ -383,12 +387,12 @@ def batched(step, k: int):
     return run
 
 
-def time_workload(workload: str, torch, repeat: int) -> dict:
+def time_workload(workload: str, torch, repeat: int, pause: float = PAUSE) -> dict:
     built = impls(workload, torch)
     cross_check(workload, built)
     k = {"mlp": 10, "micrograd": 50, "conv": 10}[workload]
     C.freeze_heap()
-    res = C.time_phases({name: batched(step, k) for name, (step, _) in built.items()}, repeat, warmup=2)
+    res = C.time_phases({name: batched(step, k, pause) for name, (step, _) in built.items()}, repeat, warmup=2)
     return {name: t[0] for name, t in res.items()}
 
 
@@ -416,6 +420,8 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=15, help="interleaved timed rounds (default 15)")
     p.add_argument("--steps", type=int, default=50, help="steps in each RSS child (default 50)")
     p.add_argument("--profile", choices=sorted(BUILDERS), help="cProfile our step on this workload")
+    p.add_argument("--pause", type=float, default=PAUSE,
+                   help=f"seconds of sleep before each timed batch (default {PAUSE}; 0: steady state, back to back)")
     p.add_argument("--threads", type=int, help="BLAS threads for NumPy (threadpoolctl) and torch (default: NumPy's)")
     p.add_argument("--child", nargs=2, metavar=("IMPL", "STEPS"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -445,7 +451,7 @@ def main() -> None:
           f"interleaved rounds; ms per step")
     summary = []
     for workload in ([args.only] if args.only else list(BUILDERS)):
-        res = time_workload(workload, torch, args.repeat)
+        res = time_workload(workload, torch, args.repeat, args.pause)
         ms = {k: v.median * 1e3 for k, v in res.items()}
         rows = [[workload, name, ms[name], t.min * 1e3, f"{t.spread * 100:.0f}%", C.ratio(ms[name], ms["numpy floor"]),
                  C.ratio(ms[name], ms.get("torch"))] for name, t in res.items()]
