@@ -1,11 +1,8 @@
 """`backward` and `grad`: the user-facing entry points to reverse mode (as `torch.autograd`)."""
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from . import tensor as _tensor
 from .engine import run_backward
 from .tensor import Tensor
 
@@ -96,6 +93,3 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             g = Tensor._wrap(np.array(g, copy=True) if isinstance(g, np.ndarray) else g)
         result.append(g)
     return tuple(result)
-
-
-_tensor._autograd = sys.modules[__name__]  # what Tensor.backward calls (no import per call)

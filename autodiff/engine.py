@@ -101,10 +101,9 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        n = node._n  # (Node.inputs, inlined)
-        if not n:
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(FREED_MSG)
-        inputs = (node._x, node._y) if n == 2 else (node._x,) if n == 1 else node._x
         if node in target_nodes:
             frontier.append(node)
         for i, a in enumerate(inputs):
@@ -270,7 +269,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                             heappush(heap, (-held.seq, held))
                             held = None
                         heappush(heap, (-p.seq, p))
-            if not retain_graph:  # (Node.free, inlined)
+            if not retain_graph:  # free what backward needed (see Node: _n is 0 once freed)
                 node._n = 0
                 node._x = node._y = node._ax = node._ay = node.ans = None
     finally:

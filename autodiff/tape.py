@@ -68,30 +68,19 @@ class Node:
         out.requires_grad = True
         out.grad_fn = self
 
+    def _pack(self, first, second):
+        n = self._n
+        return (first, second) if n == 2 else (first,) if n == 1 else first if n else None
+
     @property
     def inputs(self) -> tuple | None:
         """The op's arguments as given (Tensors or constants); None once freed."""
-        n = self._n
-        if n == 2:
-            return (self._x, self._y)
-        if n == 1:
-            return (self._x,)
-        return self._x if n else None
+        return self._pack(self._x, self._y)
 
     @property
     def args(self) -> tuple | None:
         """The inputs' arrays as the forward saw them; None once freed."""
-        n = self._n
-        if n == 2:
-            return (self._ax, self._ay)
-        if n == 1:
-            return (self._ax,)
-        return self._ax if n else None
-
-    def free(self) -> None:
-        """Drop what backward needed (the saved arrays, the links to the inputs)."""
-        self._n = 0
-        self._x = self._y = self._ax = self._ay = self.ans = None
+        return self._pack(self._ax, self._ay)
 
     @property
     def name(self) -> str:
@@ -118,9 +107,13 @@ class Node:
 _next_seq = itertools.count().__next__
 
 
+
+
 def _version(a) -> int:
     """An input's version now (0 for constants and for tensors never changed in place)."""
     return a._vc[0] if isinstance(a, Tensor) and a._vc is not None else 0
+
+
 _PY_SCALARS = (float, int, bool)
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
@@ -148,7 +141,6 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     t.grad = None
     t._hooks = None
     if req and state.grad_enabled:
-        # a tuple (not the list): tuples of arrays drop out of the garbage collector's sight
         Node(t, op, args, tuple(datas), params, moved)
     else:
         t.requires_grad = False

@@ -210,8 +210,9 @@ class Tensor:
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (as `torch.Tensor.backward`)."""
-        _autograd.backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
-                           create_graph=create_graph, inputs=inputs)
+        from .autograd import backward
+        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                 create_graph=create_graph, inputs=inputs)
 
     def register_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -281,9 +282,6 @@ class Tensor:
             return NotImplemented
         return fn(*args, **kwargs)
 
-
-# `autograd` (which imports this module), bound once it is loaded: no import statement per backward() call
-_autograd: Any = None
 
 # NumPy function -> our function; filled in by `functions` (which imports this module)
 UFUNC_OPS: dict = {}

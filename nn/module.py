@@ -257,31 +257,20 @@ class Module:
                 continue
             seen.add(id(m))
             out.append(m)
-            children = [c for c in m._modules.values() if c is not None]
+            children = m.__dict__["_modules"]
             if children:
-                children.reverse()
-                stack.extend(children)
+                stack.extend([c for c in reversed(children.values()) if c is not None])
         return out
 
     def _parameter_list(self) -> list[Parameter]:
-        """Every parameter once, in `parameters()` order: one pass over the modules (the per-step fast path)."""
-        seen_modules: set = set()
+        """Every parameter once, in `parameters()` order."""
         seen: set = set()
         out = []
-        stack = [self]
-        while stack:
-            m = stack.pop()
-            if id(m) in seen_modules:
-                continue
-            seen_modules.add(id(m))
-            d = m.__dict__
-            for p in d["_parameters"].values():
+        for m in self._unique_modules():
+            for p in m.__dict__["_parameters"].values():
                 if p is not None and id(p) not in seen:
                     seen.add(id(p))
                     out.append(p)
-            children = d["_modules"]
-            if children:
-                stack.extend([c for c in reversed(children.values()) if c is not None])
         return out
 
     def named_children(self) -> Iterator[tuple[str, Module]]:

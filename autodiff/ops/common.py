@@ -17,16 +17,6 @@ def on_tensor_use(op_name: str, numpy_fn):
     so one rule serves both plain and higher-order backward. Positional arguments
     are the op's inputs; keyword arguments are its (non-differentiable) params.
     """
-    code = getattr(numpy_fn, "__code__", None)
-    if (code is not None and code.co_argcount == 2 and not numpy_fn.__defaults__ and not code.co_kwonlyargcount
-            and not code.co_flags & 0x0C):  # exactly two inputs, no params: skip *args/**params packing
-        def fn2(x, y):
-            if isinstance(x, Tensor) or isinstance(y, Tensor):
-                return apply(OPS[op_name], (x, y))
-            return numpy_fn(x, y)
-        fn2.__name__ = op_name
-        return fn2
-
     def fn(x, *args, **params):
         if isinstance(x, Tensor):
             return apply(OPS[op_name], (x,) + args, params)

@@ -123,16 +123,16 @@ SIGN = defop("sign", np.sign, (lambda g, ans, x: g * 0,), (lambda t, ans, x: t *
 SIN = defop("sin", np.sin, (lambda g, ans, x: g * np.cos(x),), (lambda t, ans, x: t * np.cos(x),))
 COS = defop("cos", np.cos, (lambda g, ans, x: -g * np.sin(x),), (lambda t, ans, x: -t * np.sin(x),))
 TAN = defop("tan", np.tan, (lambda g, ans, x: g * (1 + ans * ans),), (lambda t, ans, x: t * (1 + ans * ans),))
-# (`ans` is a Tensor only under create_graph; a plain backward computes inline, saving a call)
+# (`ans` is a Tensor only under create_graph; a plain backward skips the Tensor dispatch)
 TANH = defop("tanh", np.tanh,
-             (lambda g, ans, x: tanh_backward(g, ans) if type(ans) is Tensor else g * (1 - ans * ans),),
+             (lambda g, ans, x: tanh_backward(g, ans) if type(ans) is Tensor else _tanh_grad(g, ans),),
              (lambda t, ans, x: tanh_backward(t, ans),))
 TANH_BACKWARD = defop("tanh_backward", _tanh_grad,
                       (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: -2 * gg * g * y),
                       (lambda t, ans, g, y: tanh_backward(t, y), lambda t, ans, g, y: -2 * t * g * y),
                       doc="g (1 - y^2): tanh's VJP given its output y")
 SIGMOID = defop("sigmoid", _sigmoid,
-                (lambda g, ans, x: sigmoid_backward(g, ans) if type(ans) is Tensor else g * ans * (1 - ans),),
+                (lambda g, ans, x: sigmoid_backward(g, ans) if type(ans) is Tensor else _sigmoid_grad(g, ans),),
                 (lambda t, ans, x: sigmoid_backward(t, ans),), doc="logistic; stable for large |x|")
 SIGMOID_BACKWARD = defop("sigmoid_backward", _sigmoid_grad,
                          (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - 2 * y)),
