@@ -144,9 +144,6 @@ class Optimizer:
             if not p.is_leaf:
                 raise ValueError(f"can't optimize a non-leaf Tensor (param {i} of the group, shape {p.shape}, "
                                  f"made by {p.grad_fn.name!r})")
-            if not p.requires_grad:
-                raise ValueError(f"optimizer can only optimize Tensors that require grad, but param {i} of the "
-                                 f"group (shape {p.shape}) has requires_grad=False")
         if len({id(p) for p in tensors}) != len(tensors):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
         group: dict[str, Any] = {"params": tensors}
@@ -280,12 +277,16 @@ class Optimizer:
                 if sid in id_map:
                     raise ValueError(f"loaded state dict lists parameter {sid!r} twice")
                 id_map[sid] = p
-            missing = [k for k in self.defaults if k not in sg]
+            # flags PyTorch added over versions (bool/None options) take this optimizer's defaults when an
+            # older checkpoint lacks them; a missing numeric hyperparameter means a different optimizer
+            missing = [k for k, v in self.defaults.items() if k not in sg and not (v is None or isinstance(v, bool))]
             if missing:
                 raise ValueError(f"loaded param group {i} lacks {missing}: is the state dict from a different "
                                  f"optimizer than {type(self).__name__}?")
             ng: dict[str, Any] = {"params": g["params"]}
             ng.update((k, copy.deepcopy(v)) for k, v in sg.items() if k != "params")
+            for k, v in self.defaults.items():
+                ng.setdefault(k, v)
             if "param_names" in g and "param_names" not in sg:
                 ng["param_names"] = list(g["param_names"])
             try:

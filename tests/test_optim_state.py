@@ -262,8 +262,6 @@ def test_bad_parameter_lists_raise():
         optim.Adam([w, 1.0])
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.SGD([w * 2], lr=0.1)
-    with pytest.raises(ValueError, match="require grad"):
-        optim.SGD([ad.tensor(np.ones(2))], lr=0.1)
     with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
         optim.SGD([{"params": [w]}, {"params": [_p(), w]}], lr=0.1)
     with pytest.raises(ValueError, match="duplicate parameters"):
@@ -281,8 +279,44 @@ def test_add_param_group_rejects_and_changes_nothing():
         opt.add_param_group({"params": [v, w]})
     with pytest.raises(ValueError, match="Invalid momentum value"):
         opt.add_param_group({"params": [v], "momentum": -1})
-    with pytest.raises(ValueError, match="require grad"):
-        opt.add_param_group({"params": [ad.tensor(np.ones(2))]})
     assert len(opt.param_groups) == 1
     opt.add_param_group({"params": [v]})
     assert len(opt.param_groups) == 2
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps, lr=0.1),
+                                  lambda ps: optim.Adagrad(ps, lr=0.1)])
+def test_frozen_parameters_are_accepted_and_left_alone_until_unfrozen(make):
+    """As PyTorch: `optim.X(model.parameters())` works with frozen layers; they train once unfrozen."""
+    w, frozen = _p(), ad.tensor(np.ones(2))
+    opt = make([w, frozen])
+    (w * w).sum().backward()
+    opt.step()
+    assert frozen.grad is None and np.array_equal(frozen.numpy(), np.ones(2))
+    frozen.requires_grad_(True)
+    opt.zero_grad()
+    (frozen * frozen).sum().backward()
+    opt.step()
+    assert np.all(frozen.numpy() < 1)
+
+
+def test_older_checkpoint_without_newer_flags_loads_with_defaults():
+    """A saved group lacking a bool/None option (a flag added in a later version) takes this optimizer's
+    default, as PyTorch's optimizers do; a missing numeric hyperparameter still means a different optimizer."""
+    w = _p()
+    opt = optim.Adam([w], lr=0.1, amsgrad=True)
+    (w * w).sum().backward()
+    opt.step()
+    sd = opt.state_dict()
+    old = {"state": sd["state"], "param_groups": [dict(sd["param_groups"][0])]}
+    flags = [k for k, v in opt.defaults.items() if v is None or isinstance(v, bool)]
+    assert "amsgrad" in flags and "maximize" in flags
+    for k in flags:
+        del old["param_groups"][0][k]
+    fresh = optim.Adam([w], lr=0.5, amsgrad=True)
+    fresh.load_state_dict(old)
+    group = fresh.param_groups[0]
+    assert group["lr"] == 0.1 and group["amsgrad"] is True and group["maximize"] is False
+    del old["param_groups"][0]["betas"]
+    with pytest.raises(ValueError, match=r"lacks \['betas'\]"):
+        optim.Adam([w], lr=0.1).load_state_dict(old)
