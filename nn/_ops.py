@@ -115,6 +115,16 @@ def _reduce(losses, reduction: str, denom):
     return losses
 
 
+def _zero_ignored(d, target, ignore_index):
+    """Rows whose target is `ignore_index` get a zero gradient even when 'mean' divides by a zero weight sum.
+
+    (PyTorch: every target ignored gives a nan loss but a zero gradient, not 0 * inf = nan.)
+    """
+    if ignore_index is None or target.dtype.kind == "f":
+        return d
+    return np.where((target != ignore_index)[:, None], d, 0)
+
+
 def _scale(g, reduction: str, denom):
     """The upstream gradient as a factor per row: g/denom, g, or g[:, None]."""
     if reduction == "mean":
@@ -153,6 +163,9 @@ def _ce_dlogits(x, target, weight, ignore_index, label_smoothing):
 
 def _ce_vjp(g, ans, x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
     d, denom = _ce_dlogits(x, target, weight, ignore_index, label_smoothing)
+    if reduction == "mean" and not denom:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _zero_ignored(d * _scale(g, reduction, denom), target, ignore_index)
     s = _scale(g, reduction, denom)
     if isinstance(d, np.ndarray) and isinstance(s, np.ndarray | np.generic) and s.ndim == 0:
         d *= s
@@ -186,6 +199,12 @@ def _nll_forward(x, target, weight=None, reduction="mean", ignore_index=-100):
 
 def _nll_vjp(g, ans, x, target, weight=None, reduction="mean", ignore_index=-100):
     q, denom = target_matrix(target, x.shape[1], x.dtype, weight, ignore_index)
+    if reduction == "mean" and not denom:  # 0 / 0 only where a target was picked (as PyTorch), zero elsewhere
+        keep = np.ones(target.shape, dtype=bool) if ignore_index is None else target != ignore_index
+        picked = np.zeros(q.shape, dtype=bool)
+        picked[np.flatnonzero(keep), target[keep]] = True
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(picked, -q * _scale(g, reduction, denom), 0)
     return -q * _scale(g, reduction, denom)
 
 

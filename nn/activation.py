@@ -108,7 +108,7 @@ class ScaledTanh(Module):
 class Softmax(Module):
     """exp(x) / sum(exp(x)) along `dim`."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -122,7 +122,7 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """x - logsumexp(x) along `dim`."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 

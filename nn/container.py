@@ -5,7 +5,7 @@ import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
-from .module import Module
+from .module import Module, _addindent
 
 
 def _index(idx: int, n: int, what: str) -> int:
@@ -61,6 +61,40 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert `module` before position `index` (-len <= index <= len); the keys are renumbered 0..n."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: {type(module).__name__} is not a Module subclass")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} modules")
+        items = list(self._modules.values())
+        items.insert(index, module)  # (a negative index counts from the end, as PyTorch's index + n)
+        self._modules.clear()
+        for k, m in enumerate(items):
+            self.add_module(str(k), m)
+        return self
+
+    def pop(self, key: int | slice) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+    def __add__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return self.extend(list(other))
+
 
 class ModuleList(Module):
     """A list of modules, registered so their parameters are found (no forward of its own)."""
@@ -109,6 +143,28 @@ class ModuleList(Module):
         self._modules.clear()
         for k, m in enumerate(items):
             self.add_module(str(k), m)
+
+    def pop(self, key: int | slice) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
+    def __repr__(self) -> str:
+        """As PyTorch: runs of modules with the same repr are shown once, as `(i-j): n x Module(...)`."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return f"{type(self).__name__}()"
+        runs: list[list] = []  # [start, end, repr]
+        for k, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = k
+            else:
+                runs.append([k, k, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2) for a, b, r in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward; iterate over it and call its modules")

@@ -10,12 +10,29 @@ from autodiff import Tensor
 
 from . import functional as F
 from . import init
+from .linear import _check_device
 from .module import Module
 from .parameter import Parameter
 
 
 def _pair(v) -> tuple:
     return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
+
+
+def _padding(padding, kernel_size: tuple, stride: tuple) -> tuple:
+    """An int/pair, or PyTorch's 'valid' (no padding) / 'same' (stride 1; odd kernels: symmetric padding)."""
+    if not isinstance(padding, str):
+        return _pair(padding)
+    if padding == "valid":
+        return (0, 0)
+    if padding != "same":
+        raise ValueError(f"Conv2d: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    if stride != (1, 1):
+        raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+    if any(k % 2 == 0 for k in kernel_size):
+        raise NotImplementedError(f"Conv2d: padding='same' needs an odd kernel size here (asymmetric padding is "
+                                  f"not supported), got kernel_size={kernel_size}")
+    return tuple((k - 1) // 2 for k in kernel_size)
 
 
 class Conv2d(Module):
@@ -26,14 +43,18 @@ class Conv2d(Module):
     drawn from `ad.default_rng()`.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
+        if _pair(dilation) != (1, 1) or groups != 1 or padding_mode != "zeros":
+            raise NotImplementedError(f"Conv2d: only dilation=1, groups=1 and padding_mode='zeros' are supported, "
+                                      f"got dilation={dilation}, groups={groups}, padding_mode={padding_mode!r}")
+        _check_device(device, "Conv2d")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _pair(kernel_size)
         self.stride = _pair(stride)
-        self.padding = _pair(padding)
+        self.padding = _padding(padding, self.kernel_size, self.stride)
         if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
             raise ValueError(f"Conv2d: invalid kernel_size {kernel_size}, stride {stride} or padding {padding}")
         dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
@@ -52,8 +73,9 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"Conv2d: expected input of shape (N, {self.in_channels}, H, W), got {x.shape}")
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ValueError(f"Conv2d: expected input of shape (N, {self.in_channels}, H, W), got {x.shape} "
+                             f"(unbatched ({self.in_channels}, H, W) is accepted too)")
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -66,16 +88,25 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max over kernel_size windows of (N, C, H, W); stride defaults to kernel_size (as PyTorch)."""
+    """Max over kernel_size windows of (N, C, H, W) or (C, H, W); stride defaults to kernel_size (as PyTorch).
 
-    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+    dilation, return_indices and ceil_mode take only PyTorch's defaults here.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
         super().__init__()
+        F._check_pool_options(dilation, return_indices, ceil_mode)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")

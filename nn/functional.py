@@ -68,17 +68,44 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply(_ops.LINEAR, (input, weight) if bias is None else (input, weight, bias))
 
 
+def _unbatched(x, fn: str):
+    """(C, H, W) input as (1, C, H, W) (PyTorch accepts unbatched images); True when it was unbatched."""
+    x = _tensor(x, fn)
+    return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
-    """2-d cross-correlation (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo), im2col in NumPy."""
-    if dilation not in (1, (1, 1)) or groups != 1:
+    """2-d cross-correlation (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo) (or unbatched (C, H, W)), im2col."""
+    if dilation not in (1, (1, 1), [1, 1]) or groups != 1:
         raise NotImplementedError("conv2d: dilation and groups other than 1 are not supported")
-    return _conv2d(input, weight, bias, stride=stride, padding=padding)
+    if isinstance(padding, str):
+        from .conv import _padding
+        ks = tuple(np.shape(weight._data if isinstance(weight, Tensor) else weight))[2:]
+        st = (stride, stride) if isinstance(stride, int) else tuple(stride)
+        padding = _padding(padding, ks, st)
+    x, unbatched = _unbatched(input, "conv2d")
+    out = _conv2d(x, weight, bias, stride=stride, padding=padding)
+    return out.squeeze(0) if unbatched else out
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
-    """Max over kernel_size windows (stride defaults to kernel_size); gradient to each window's first max."""
-    return _max_pool2d(input, kernel_size, stride=stride, padding=padding)
+def _check_pool_options(dilation, return_indices: bool, ceil_mode: bool) -> None:
+    if dilation not in (1, (1, 1), [1, 1]) or return_indices or ceil_mode:
+        raise NotImplementedError(f"max_pool2d: only dilation=1, return_indices=False and ceil_mode=False are "
+                                  f"supported, got dilation={dilation}, return_indices={return_indices}, "
+                                  f"ceil_mode={ceil_mode}")
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    """Max over kernel_size windows (stride defaults to kernel_size); gradient to each window's first max.
+
+    Input (N, C, H, W) or unbatched (C, H, W); dilation, ceil_mode and return_indices only at their defaults.
+    """
+    _check_pool_options(dilation, return_indices, ceil_mode)
+    x, unbatched = _unbatched(input, "max_pool2d")
+    out = _max_pool2d(x, kernel_size, stride=stride, padding=padding)
+    return out.squeeze(0) if unbatched else out
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -248,11 +275,24 @@ def scaled_tanh(input: Tensor) -> Tensor:
     return ad.tanh(input * (2.0 / 3.0)) * 1.7159
 
 
-def softmax(input: Tensor, dim: int = -1) -> Tensor:
+def _softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's legacy implicit dim (dim=None): 0 for 0-, 1- and 3-d input, else 1, with its deprecation warning."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  f"as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim; dim=None picks PyTorch's implicit dim (deprecated there too) with a warning."""
+    if dim is None:
+        dim = _softmax_dim("softmax", np.ndim(input._data if isinstance(input, Tensor) else input))
     return ad.softmax(input, axis=dim)
 
 
-def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along dim; dim=None as in `softmax`."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", np.ndim(input._data if isinstance(input, Tensor) else input))
     return ad.log_softmax(input, axis=dim)
 
 

@@ -18,6 +18,12 @@ def _dtype(dtype) -> np.dtype:
     return ad.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
+def _check_device(device, layer: str) -> None:
+    """Accept PyTorch's `device=` argument for porting, but there is only the CPU."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"{layer}: only device='cpu' exists here, got device={device!r}")
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer)."""
 
@@ -36,8 +42,9 @@ class Linear(Module):
     `ad.default_rng()` (seed with `ad.manual_seed`). Re-initialize with `nn.init` for other schemes.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        _check_device(device, "Linear")
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: feature counts must be non-negative, got ({in_features}, {out_features})")
         self.in_features = in_features
@@ -95,15 +102,30 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
+def _check_embedding_options(max_norm, scale_grad_by_freq: bool, sparse: bool) -> None:
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"Embedding: max_norm, scale_grad_by_freq and sparse are not supported, got "
+                                  f"max_norm={max_norm}, scale_grad_by_freq={scale_grad_by_freq}, sparse={sparse}")
+
+
 class Embedding(Module):
     """A lookup table: integer indices (...) -> rows of weight (num_embeddings, embedding_dim).
 
     Default init as PyTorch: weight ~ N(0, 1); the `padding_idx` row starts at zero and gets no gradient.
+    max_norm, scale_grad_by_freq and sparse take only PyTorch's defaults here.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 _weight: Tensor | None = None, dtype=None) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
+                 dtype=None) -> None:
         super().__init__()
+        _check_embedding_options(max_norm, scale_grad_by_freq, sparse)
+        _check_device(device, "Embedding")
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
@@ -115,9 +137,10 @@ class Embedding(Module):
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
                 raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
                                  f"{(num_embeddings, embedding_dim)}")
-            self.weight = Parameter(_weight)
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
         else:
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_dtype(dtype)))
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_dtype(dtype)),
+                                    requires_grad=not _freeze)
             self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -134,7 +157,10 @@ class Embedding(Module):
         return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        _check_embedding_options(max_norm, scale_grad_by_freq, sparse)
         arr = np.array(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
         if arr.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-d, got shape {arr.shape}")

@@ -15,9 +15,6 @@ class _Loss(Module):
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
-
 
 def _buffer(value) -> Tensor | None:
     """Class/pos weights are buffers (saved in state_dict), as PyTorch."""

@@ -8,6 +8,7 @@ from autodiff import Tensor
 
 from . import functional as F
 from . import init
+from .linear import _check_device
 from .module import Module
 from .parameter import Parameter
 
@@ -18,12 +19,13 @@ class BatchNorm1d(Module):
     Training: normalize with the batch mean and biased variance; update running_mean/running_var
     as (1 - momentum) * running + momentum * batch (unbiased variance), as PyTorch; momentum=None
     uses a cumulative average. Eval: normalize with the running statistics.
-    affine: learnable weight (init 1) and bias (init 0).
+    affine: learnable weight (init 1) and bias (init 0; `bias=False` leaves it out, as PyTorch 2.13).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None) -> None:
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
+        _check_device(device, "BatchNorm1d")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -32,7 +34,10 @@ class BatchNorm1d(Module):
         dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dt))
-            self.bias = Parameter(np.zeros(num_features, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -55,7 +60,8 @@ class BatchNorm1d(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
@@ -74,15 +80,16 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class LayerNorm(Module):
     """Normalize each sample over its trailing `normalized_shape` axes (Ba et al.); affine weight 1, bias 0."""
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
-                 dtype=None) -> None:
+                 device=None, dtype=None) -> None:
         super().__init__()
+        _check_device(device, "LayerNorm")
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
@@ -98,8 +105,15 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
