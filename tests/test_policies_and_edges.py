@@ -690,3 +690,18 @@ def test_prod_over_empty_axis(shape, axis):
     assert g.shape == shape
     _, tangent = functional.jvp(lambda t: ad.prod(t, axis=axis), (x,), (f64(np.zeros(shape), False),))
     np.testing.assert_array_equal(tangent.data, np.zeros(np.shape(p.data)))
+
+
+def test_max_pool_gradient_goes_to_a_nan_in_its_window():
+    """A window holding NaN pools to NaN and its (first) NaN takes the gradient, as PyTorch's "NaN is the max"."""
+    import nn.functional as F
+
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 1, 1] = np.nan
+    t = ad.tensor(x, requires_grad=True)
+    F.max_pool2d(t, 2).backward(np.ones((1, 1, 2, 2)))
+    out = F.max_pool2d(ad.tensor(x), 2).numpy()
+    assert np.isnan(out[0, 0, 0, 0]) and not np.isnan(out[0, 0, 1:, 1:]).any()
+    expected = np.zeros((4, 4))
+    expected[1, 1] = expected[1, 3] = expected[3, 1] = expected[3, 3] = 1
+    np.testing.assert_array_equal(t.grad.numpy()[0, 0], expected)

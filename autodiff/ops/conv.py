@@ -148,15 +148,19 @@ def _pool_max(xp, kh, kw, sh, sw, ho, wo):
 def _first_max_masks(x, pooled, kernel_size, stride, padding):
     """(i, j, mask) per kernel offset: True where that offset holds its window's first maximum.
 
-    Branch-free: per offset `(view == pooled) > taken` (for bools, `a and not b`).
+    Branch-free: per offset `(view == pooled) > taken` (for bools, `a and not b`). A window holding NaN
+    pooled to NaN, and its first NaN takes the gradient (as PyTorch, where NaN counts as the maximum).
     """
     kh, kw, sh, sw, ph, pw, ho, wo = _pool_geometry(x.shape, kernel_size, stride, padding)
     xp = _pad_hw(np.asarray(x), ph, pw, value=-np.inf)
     pooled = np.asarray(pooled)
+    has_nan = bool(np.isnan(pooled).any())
     last = kh * kw - 1
     taken = None
     for k, (i, j, v) in enumerate(_pool_views(xp, kh, kw, sh, sw, ho, wo)):
         hit = v == pooled
+        if has_nan:
+            hit |= np.isnan(v)
         if taken is None:
             taken = hit.copy() if last else None
         else:
