@@ -24,7 +24,8 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
                     error_if_nonfinite: bool = False, foreach=None) -> Tensor:
     """Scale all gradients together so their joint `norm_type` norm is at most `max_norm`.
 
-    Returns the total norm before clipping (a 0-d Tensor), as PyTorch. norm_type may be inf.
+    Returns the total norm before clipping (a 0-d Tensor), as PyTorch: the `norm_type` norm of the
+    per-gradient norms, for any order torch.linalg.vector_norm takes (inf, -inf, 0 counts nonzeros, p < 0).
     With error_if_nonfinite, a nan/inf total norm raises instead of scaling by nan.
     """
     grads = _grads(parameters)
@@ -33,12 +34,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     if not grads:
         return Tensor(np.zeros((), dtype=ad.get_default_dtype()))
     dtype = np.result_type(*grads)
-    if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
-    elif norm_type <= 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be positive, got {norm_type}")
-    else:
-        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type)) for g in grads)) ** (1.0 / norm_type)
+    total = _vector_norm(np.array([_vector_norm(np.ravel(g), norm_type) for g in grads]), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                            f"so it cannot be clipped. To disable this error and scale the gradients by the "
@@ -48,6 +44,21 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
         for g in grads:
             np.multiply(g, coef, out=g, casting="unsafe")
     return Tensor(np.asarray(total, dtype=dtype))
+
+
+def _vector_norm(x: np.ndarray, p: float) -> float:
+    """torch.linalg.vector_norm of a 1-d array (float64 accumulation); an empty array has norm 0."""
+    a = np.abs(x, dtype=np.float64)
+    if p == 0:
+        return float(np.count_nonzero(a))
+    if not a.size:
+        return 0.0
+    if p == math.inf:
+        return float(a.max())
+    if p == -math.inf:
+        return float(a.min())
+    with np.errstate(divide="ignore"):  # p < 0 with a zero element: inf, then a norm of 0 (as torch)
+        return float(np.sum(a ** p)) ** (1.0 / p)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach=None) -> None:

@@ -610,10 +610,16 @@ def _grads_pair(seed=0, scale=1.0):
     return po, pt
 
 
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, math.inf, "inf"])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, 0.5, math.inf, "inf", -math.inf, 0.0, -1.5])
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])
-def test_clip_grad_norm(norm_type, max_norm):
+@pytest.mark.parametrize("zeros", [False, True], ids=["dense", "with-zeros"])
+def test_clip_grad_norm(norm_type, max_norm, zeros):
+    """Every order torch.linalg.vector_norm takes; zeros matter for 0 (counts) and negative orders."""
     po, pt = _grads_pair()
+    if zeros:
+        for p in (po, pt):
+            p[1].grad.data[1] = 0
+            p[2].grad.data[...] = 0
     no = nn.utils.clip_grad_norm_(po, max_norm, norm_type=norm_type)
     nt = torch.nn.utils.clip_grad_norm_(pt, max_norm, norm_type=float(norm_type))
     close(no, nt)
