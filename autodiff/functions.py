@@ -70,7 +70,13 @@ minimum = binary(E.MINIMUM, on_error=_shape_error_for)
 def where(condition, x, y) -> Tensor:
     if isinstance(condition, Tensor):
         condition = condition._data
+    if isinstance(x, _PY_NUMBERS) and isinstance(y, _PY_NUMBERS):  # two Python scalars: the dtype policy decides
+        dtype = _dtype(None) if isinstance(x, float) or isinstance(y, float) else np.result_type(x, y)
+        x, y = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
     return _checked(E.WHERE, (np.asarray(condition, dtype=bool), x, y))
+
+
+_PY_NUMBERS = (bool, int, float)
 
 
 neg = unary(E.NEG)
@@ -116,6 +122,14 @@ def clip(x, a_min=None, a_max=None, *, min=None, max=None) -> Tensor:  # noqa: A
     a_max = max if a_max is None else a_max
     if a_min is None and a_max is None:
         raise ValueError("clip: at least one of a_min and a_max must be given")
+    if isinstance(a_min, Tensor) or isinstance(a_max, Tensor):
+        # tensor bounds (as torch.clamp): gradients reach them where they win; x keeps ties at a bound
+        out = x if isinstance(x, Tensor) else tensor(x)
+        if a_min is not None:
+            out = where(lt(out, a_min), a_min, out)
+        if a_max is not None:
+            out = where(gt(out, a_max), a_max, out)
+        return out
     return apply(E.CLIP, (x,), {"a_min": a_min, "a_max": a_max})
 
 
@@ -148,6 +162,11 @@ def _reduction(op):
 def _check_axis(name, axis, ndim):
     if axis is None:
         return None
+    if ndim == 0:  # as PyTorch: a 0-d tensor reduces over dim 0 or -1 (itself)
+        for a in (axis,) if isinstance(axis, (int, np.integer)) else axis:
+            if int(a) not in (0, -1):
+                raise ValueError(f"{name}: dim {a} is out of range for a 0-d tensor (expected 0 or -1)")
+        return None
     try:
         axes = norm_axes(axis, ndim)
     except (ValueError, TypeError) as e:
@@ -170,6 +189,7 @@ def var(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=False,
         ddof = correction
     if unbiased is not None:
         ddof = 1 if unbiased else 0
+    x = x if isinstance(x, Tensor) else tensor(x)
     ax = _axis(axis, dim)
     return apply(R.VAR, (x,), {"axis": _check_axis("var", ax, x.ndim), "ddof": ddof,
                                "keepdims": _keep(keepdims, keepdim)})
@@ -182,6 +202,7 @@ def std(x, axis=None, ddof: int = 0, keepdims=False, *, dim=None, keepdim=False,
         ddof = correction
     if unbiased is not None:
         ddof = 1 if unbiased else 0
+    x = x if isinstance(x, Tensor) else tensor(x)
     ax = _axis(axis, dim)
     return apply(R.STD, (x,), {"axis": _check_axis("std", ax, x.ndim), "ddof": ddof,
                                "keepdims": _keep(keepdims, keepdim)})
@@ -200,6 +221,19 @@ def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
 
 
 # ---------------------------------------------------------------- shape
+def _dim(name: str, d, ndim: int) -> int:
+    """`d` as an index into `ndim` axes, checked as PyTorch does (a 0-d tensor takes 0 and -1): never wraps around.
+
+    Raises NumPy's AxisError, which is both an IndexError (as PyTorch) and a ValueError (as our other shape errors).
+    """
+    n = builtins.max(ndim, 1)
+    d = int(d)
+    if not -n <= d < n:
+        raise np.exceptions.AxisError(f"{name}: dim {d} is out of range for a tensor of dimension {ndim} "
+                                      f"(expected a dim in [{-n}, {n - 1}])")
+    return d % n
+
+
 def _shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -221,9 +255,11 @@ view = reshape
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = x.shape
+    s, e = _dim("flatten", start_dim, len(shape)), _dim("flatten", end_dim, len(shape))
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
     if not shape:
         return reshape(x, (1,))
-    s, e = start_dim % len(shape), end_dim % len(shape)
     n = 1
     for d in shape[s:e + 1]:
         n *= d
@@ -236,7 +272,7 @@ def squeeze(x, axis=None, *, dim=None) -> Tensor:
     if axis is None:
         new = tuple(d for d in shape if d != 1)
     else:
-        axes = norm_axes(axis, len(shape))
+        axes = {_dim("squeeze", a, len(shape)) for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
         new = tuple(d for i, d in enumerate(shape) if not (i in axes and d == 1))
     return reshape(x, new)
 
@@ -261,22 +297,28 @@ def permute(x, *dims) -> Tensor:
 
 
 def transpose(x, *axes) -> Tensor:
-    """NumPy's transpose: reverse the axes, or permute them by `axes`."""
+    """PyTorch's transpose(x, dim0, dim1) swaps two axes; NumPy's forms reverse the axes (no `axes`) or permute
+    them by a tuple."""
     if not axes:
         return apply(S.PERMUTE, (x,), {"axes": tuple(range(x.ndim))[::-1]})
+    if len(axes) == 2 and all(isinstance(d, (int, np.integer)) for d in axes):
+        return swapaxes(x, *axes)
     return permute(x, *axes)
 
 
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     axes = list(range(x.ndim))
-    a, b = axis1 % x.ndim, axis2 % x.ndim
-    axes[a], axes[b] = axes[b], axes[a]
+    a, b = _dim("transpose", axis1, x.ndim), _dim("transpose", axis2, x.ndim)
+    if axes:  # (a 0-d tensor takes dims 0 and -1 and stays as it is)
+        axes[a], axes[b] = axes[b], axes[a]
     return apply(S.PERMUTE, (x,), {"axes": tuple(axes)})
 
 
 def moveaxis(x, source: int, destination: int) -> Tensor:
     axes = list(range(x.ndim))
-    axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
+    src, dst = _dim("moveaxis", source, x.ndim), _dim("moveaxis", destination, x.ndim)
+    if axes:
+        axes.insert(dst, axes.pop(src))
     return apply(S.PERMUTE, (x,), {"axes": tuple(axes)})
 
 
@@ -298,6 +340,8 @@ def expand(x, *sizes) -> Tensor:
     """PyTorch's expand: -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
+    if -1 in sizes[:builtins.max(lead, 0)]:
+        raise ValueError(f"expand: size -1 is not allowed in a new leading dimension (sizes {sizes}, shape {x.shape})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return broadcast_to(x, shape)
 
@@ -332,7 +376,7 @@ def concatenate(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
     nd = tensors[0].ndim
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    ax = axis % nd
+    ax = _dim("concatenate", axis, nd)
     for t in tensors[1:]:
         if t.ndim != nd or any(a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != ax):
             raise ValueError(f"concatenate: shapes {tensors[0].shape} and {t.shape} differ outside axis {ax}")
@@ -352,12 +396,14 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: all tensors must have the same shape, got {tensors[0].shape} and {t.shape}")
     nd = tensors[0].ndim + 1
-    return apply(S.STACK, tuple(tensors), {"axis": axis % nd})
+    return apply(S.STACK, tuple(tensors), {"axis": _dim("stack", axis, nd)})
 
 
 def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list:
     """PyTorch's split: an int is the size of each chunk; a list gives each chunk's size."""
-    axis = _axis(None if dim is not None else axis, dim) % x.ndim
+    if x.ndim == 0:
+        raise ValueError("split: a 0-d tensor cannot be split")
+    axis = _dim("split", _axis(None if dim is not None else axis, dim), x.ndim)
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
@@ -377,7 +423,13 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list:
 
 def chunk(x, chunks: int, axis: int = 0, *, dim=None) -> list:
     axis = _axis(None if dim is not None else axis, dim)
-    n = x.shape[axis]
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    if x.ndim == 0:
+        raise ValueError("chunk: a 0-d tensor cannot be chunked")
+    n = x.shape[_dim("chunk", axis, x.ndim)]
+    if n == 0:  # (as PyTorch: `chunks` empty pieces)
+        return split(x, [0] * chunks, axis)
     return split(x, -(-n // chunks), axis)
 
 
@@ -439,6 +491,14 @@ logical_and, logical_or, logical_xor = _compare(np.logical_and), _compare(np.log
 
 def logical_not(x) -> Tensor:
     return Tensor._wrap(np.logical_not(x._data if isinstance(x, Tensor) else x))
+
+
+# `& | ^ ~` are bitwise, as in PyTorch (the same as logical on bool tensors)
+bitwise_and, bitwise_or, bitwise_xor = _compare(np.bitwise_and), _compare(np.bitwise_or), _compare(np.bitwise_xor)
+
+
+def bitwise_not(x) -> Tensor:
+    return Tensor._wrap(np.invert(x._data if isinstance(x, Tensor) else x))
 
 
 def isfinite(x) -> Tensor:
@@ -532,7 +592,8 @@ UFUNC_OPS.update({
     np.minimum: minimum, np.matmul: matmul, np.equal: eq, np.not_equal: ne, np.less: lt,
     np.less_equal: le, np.greater: gt, np.greater_equal: ge, np.logical_and: logical_and,
     np.logical_or: logical_or, np.logical_not: logical_not, np.isfinite: isfinite, np.isnan: isnan,
-    np.square: square,
+    np.square: square, np.bitwise_and: bitwise_and, np.bitwise_or: bitwise_or, np.bitwise_xor: bitwise_xor,
+    np.invert: bitwise_not,
 })
 
 

@@ -38,10 +38,13 @@ Tensor.__lt__ = F.lt
 Tensor.__le__ = F.le
 Tensor.__gt__ = F.gt
 Tensor.__ge__ = F.ge
-Tensor.__and__ = F.logical_and
-Tensor.__or__ = F.logical_or
-Tensor.__xor__ = F.logical_xor
-Tensor.__invert__ = F.logical_not
+Tensor.__and__ = F.bitwise_and
+Tensor.__or__ = F.bitwise_or
+Tensor.__xor__ = F.bitwise_xor
+Tensor.__rand__ = lambda self, other: F.bitwise_and(other, self)
+Tensor.__ror__ = lambda self, other: F.bitwise_or(other, self)
+Tensor.__rxor__ = lambda self, other: F.bitwise_xor(other, self)
+Tensor.__invert__ = F.bitwise_not
 Tensor.__getitem__ = F.getitem
 
 for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
@@ -53,16 +56,7 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
     setattr(Tensor, _name, getattr(F, _name))
 
 
-def _transpose(self, *dims):
-    """PyTorch's transpose(dim0, dim1) swaps two axes; with no arguments, reverses them (NumPy)."""
-    if not dims:
-        return F.transpose(self)
-    if len(dims) == 2 and all(isinstance(d, (int, np.integer)) for d in dims):
-        return F.swapaxes(self, *dims)
-    return F.transpose(self, *dims)
-
-
-Tensor.transpose = _transpose
+Tensor.transpose = F.transpose  # (dim0, dim1) swaps two axes as PyTorch; no arguments reverse them as NumPy
 Tensor.T = property(lambda self: F.transpose(self), doc="the axes reversed (as NumPy's .T)")
 Tensor.mT = property(lambda self: F.swapaxes(self, -1, -2), doc="the last two axes swapped")
 Tensor.float = lambda self: F.astype(self, np.float32)

@@ -6,6 +6,7 @@ user line of its forward; dtypes follow the README table; ties, kinks and odd in
 from __future__ import annotations
 
 import inspect
+import math
 import os
 
 import numpy as np
@@ -705,3 +706,24 @@ def test_max_pool_gradient_goes_to_a_nan_in_its_window():
     expected = np.zeros((4, 4))
     expected[1, 1] = expected[1, 3] = expected[3, 1] = expected[3, 3] = 1
     np.testing.assert_array_equal(t.grad.numpy()[0, 0], expected)
+
+
+@pytest.mark.parametrize("name, ref", [("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+                                       ("softplus", lambda v: np.log1p(np.exp(v))),
+                                       ("erf", lambda v: np.vectorize(math.erf)(v))])
+def test_float_functions_of_integer_tensors_give_floats(name, ref):
+    """As np.exp: an integer input gives float64 values, never results cast back to the integers."""
+    out = getattr(ad, name)(ad.tensor([1, -2]))
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), ref(np.array([1.0, -2.0])), rtol=1e-12)
+
+
+@pytest.mark.parametrize("exponent", ["tensor", "python"])
+def test_pow_gradient_at_zero_to_the_zero_is_zero(exponent):
+    """d(x ** y)/dx at y == 0 is 0 (x ** 0 is constant), also at x == 0 where y x^(y-1) reads 0 * inf (PyTorch too)."""
+    x = ad.tensor(np.array([0.0, 2.0]), requires_grad=True)
+    y = ad.tensor(np.zeros(2), requires_grad=True) if exponent == "tensor" else 0
+    (x ** y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    if exponent == "tensor":  # d/dy = x^y log x: log 2 at x = 2, and 0 at x = 0 (log taken as 0 where x <= 0)
+        np.testing.assert_allclose(y.grad.numpy(), [0.0, math.log(2.0)])

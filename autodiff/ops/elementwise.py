@@ -15,23 +15,28 @@ from .common import on_tensor_use
 from .registry import defop
 
 
+def _float_type(x) -> np.dtype:
+    """The dtype NumPy's float ufuncs give for x: x's own if floating, else a float (int64 -> float64, as np.exp)."""
+    return np.result_type(x, np.float16)
+
+
 def _sigmoid(x):
     """1 / (1 + exp(-x)) without overflow for large |x|."""
     e = np.exp(-np.abs(x))
     d = 1.0 + e
-    return np.where(x >= 0, 1.0 / d, e / d).astype(np.result_type(x), copy=False)
+    return np.where(x >= 0, 1.0 / d, e / d).astype(_float_type(x), copy=False)
 
 
 def _softplus(x):
     """log(1 + exp(x)) without overflow for large x."""
-    return np.logaddexp(0, x).astype(np.result_type(x), copy=False)
+    return np.logaddexp(0.0, x).astype(_float_type(x), copy=False)
 
 
 _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _erf(x):
-    return _erf_scalar(x).astype(np.result_type(x), copy=False)
+    return _erf_scalar(x).astype(_float_type(x), copy=False)
 
 
 def _gelu(x, approximate="none"):
@@ -84,6 +89,14 @@ def _log_pos(x):
     return np.log(np.where(x > 0, x, 1))
 
 
+def _pow_dbase(g, x, y):
+    """d(x ** y)/dx = y x^(y - 1), and 0 at y == 0 (as PyTorch: x^0 is constant), also at x == 0 where the
+    formula would give 0 * inf. Only there is the exponent replaced, so elsewhere d/dy of this stays exact."""
+    if isinstance(y, (int, float)):
+        return g * y * x ** (y - 1) if y != 0 else g * 0.0
+    return g * y * x ** (np.where((y == 0) & (x == 0), 1, y) - 1)
+
+
 # name, forward, (vjp per input), (jvp per input).
 # Arithmetic uses Python's operators: the same ufuncs for arrays, and NumPy's
 # fast scalar path (10x quicker than calling the ufunc) for 0-d values. Constants in
@@ -98,9 +111,9 @@ MUL = defop("mul", operator.mul, (lambda g, ans, x, y: g * y, lambda g, ans, x, 
 DIV = defop("div", operator.truediv, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
             (lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y), doc="x / y")
 POW = defop("pow", operator.pow,
-            (lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * _log_pos(x)),
-            (lambda t, ans, x, y: t * y * x ** (y - 1), lambda t, ans, x, y: t * ans * _log_pos(x)),
-            doc="x ** y; d/dy uses log(x) where x > 0 and 0 elsewhere")
+            (lambda g, ans, x, y: _pow_dbase(g, x, y), lambda g, ans, x, y: g * ans * _log_pos(x)),
+            (lambda t, ans, x, y: _pow_dbase(t, x, y), lambda t, ans, x, y: t * ans * _log_pos(x)),
+            doc="x ** y; d/dx is 0 where y == 0; d/dy uses log(x) where x > 0 and 0 elsewhere")
 MAXIMUM = defop("maximum", np.maximum,
                 (lambda g, ans, x, y: _tie_half(g, x, y), lambda g, ans, x, y: _tie_half(g, y, x)),
                 (lambda t, ans, x, y: _tie_half(t, x, y), lambda t, ans, x, y: _tie_half(t, y, x)),

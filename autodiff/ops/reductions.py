@@ -13,15 +13,23 @@ def _tie_mask(x, ans, axis, keepdims):
     return hit / hit.sum(axis=axis, keepdims=True)
 
 
+def _amax(x, axis):
+    """np.max with kept dims; over an empty axis -inf (logsumexp of nothing is -inf, as torch), not an error."""
+    if x.size == 0:
+        return np.max(np.asarray(x, dtype=np.result_type(x, 1.0)), axis=axis, keepdims=True, initial=-np.inf)
+    return np.max(x, axis=axis, keepdims=True)
+
+
 def _logsumexp(x, axis=None, keepdims=False):
-    m = np.max(x, axis=axis, keepdims=True)
+    m = _amax(x, axis)
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the answer when every term is -inf (or none)
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def _softmax(x, axis=-1):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e = np.exp(x - _amax(x, axis))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -60,7 +68,14 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False):
         _prod_others_tensor(x, axis) if not isinstance(x, np.ndarray | np.generic) else _prod_others_np(x, axis))
 
 
-SUM = defop("sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
+def _int64_for_small_unsigned(x):
+    """The accumulator dtype for sum/prod: int64 for uint8/16/32 (as PyTorch; NumPy would give uint64), else NumPy's."""
+    dt = x.dtype
+    return np.int64 if dt.kind == "u" and dt.itemsize < 8 else None
+
+
+SUM = defop("sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims,
+                                                                     dtype=_int64_for_small_unsigned(x)),
             (lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims),),
             (lambda t, ans, x, axis=None, keepdims=False: t.sum(axis=axis, keepdims=keepdims),))
 def _mean(x, axis=None, keepdims=False):
@@ -103,7 +118,8 @@ MIN = defop("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, kee
             (lambda t, ans, x, axis=None, keepdims=False:
              (t * _tie_mask(x, ans, axis, keepdims)).sum(axis=axis, keepdims=keepdims),),
             doc="minimum over axes; ties share the gradient evenly")
-PROD = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+PROD = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims,
+                                                                  dtype=_int64_for_small_unsigned(x)),
              (_prod_vjp,),
              (lambda t, ans, x, axis=None, keepdims=False:
               (t * _prod_others_np(x, axis)).sum(axis=axis, keepdims=keepdims),),
