@@ -13,7 +13,7 @@ from .ops import linalg as L
 from .ops import reductions as R
 from .ops import shape as S
 from .ops.common import norm_axes
-from .tape import apply, binary, unary
+from .tape import _PY_SCALARS, apply, binary, unary
 from .tensor import Tensor, _to_array
 
 _EMPTY: dict = {}
@@ -70,13 +70,9 @@ minimum = binary(E.MINIMUM, on_error=_shape_error_for)
 def where(condition, x, y) -> Tensor:
     if isinstance(condition, Tensor):
         condition = condition._data
-    if isinstance(x, _PY_NUMBERS) and isinstance(y, _PY_NUMBERS):  # two Python scalars: the dtype policy decides
-        dtype = _dtype(None) if isinstance(x, float) or isinstance(y, float) else np.result_type(x, y)
-        x, y = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+    if isinstance(x, _PY_SCALARS) and isinstance(y, _PY_SCALARS):  # two Python scalars: the dtype policy decides
+        x, y = _to_array([x, y])
     return _checked(E.WHERE, (np.asarray(condition, dtype=bool), x, y))
-
-
-_PY_NUMBERS = (bool, int, float)
 
 
 neg = unary(E.NEG)
@@ -162,15 +158,12 @@ def _reduction(op):
 def _check_axis(name, axis, ndim):
     if axis is None:
         return None
-    if ndim == 0:  # as PyTorch: a 0-d tensor reduces over dim 0 or -1 (itself)
-        for a in (axis,) if isinstance(axis, (int, np.integer)) else axis:
-            if int(a) not in (0, -1):
-                raise ValueError(f"{name}: dim {a} is out of range for a 0-d tensor (expected 0 or -1)")
-        return None
     try:
         axes = norm_axes(axis, ndim)
     except (ValueError, TypeError) as e:
         raise ValueError(f"{name}: {e}") from None
+    if ndim == 0:  # dim 0 or -1 of a 0-d tensor is the tensor itself: reduce over everything
+        return None
     return axes[0] if isinstance(axis, (int, np.integer)) else axes
 
 
@@ -222,16 +215,11 @@ def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
 
 # ---------------------------------------------------------------- shape
 def _dim(name: str, d, ndim: int) -> int:
-    """`d` as an index into `ndim` axes, checked as PyTorch does (a 0-d tensor takes 0 and -1): never wraps around.
-
-    Raises NumPy's AxisError, which is both an IndexError (as PyTorch) and a ValueError (as our other shape errors).
-    """
-    n = builtins.max(ndim, 1)
-    d = int(d)
-    if not -n <= d < n:
-        raise np.exceptions.AxisError(f"{name}: dim {d} is out of range for a tensor of dimension {ndim} "
-                                      f"(expected a dim in [{-n}, {n - 1}])")
-    return d % n
+    """One dim as a non-negative index (`norm_axes`' rule: checked, never wrapped), its error naming `name`."""
+    try:
+        return norm_axes(int(d), ndim)[0]
+    except np.exceptions.AxisError as e:
+        raise np.exceptions.AxisError(f"{name}: {e}") from None
 
 
 def _shape_arg(shape) -> tuple:
@@ -291,9 +279,10 @@ def expand_dims(x, axis) -> Tensor:
 
 def permute(x, *dims) -> Tensor:
     dims = _shape_arg(dims)
-    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = tuple(_dim("permute", d, x.ndim) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    return apply(S.PERMUTE, (x,), {"axes": tuple(d % x.ndim for d in dims)})
+    return apply(S.PERMUTE, (x,), {"axes": axes})
 
 
 def transpose(x, *axes) -> Tensor:

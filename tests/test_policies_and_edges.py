@@ -727,3 +727,10 @@ def test_pow_gradient_at_zero_to_the_zero_is_zero(exponent):
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
     if exponent == "tensor":  # d/dy = x^y log x: log 2 at x = 2, and 0 at x = 0 (log taken as 0 where x <= 0)
         np.testing.assert_allclose(y.grad.numpy(), [0.0, math.log(2.0)])
+
+
+def test_permute_rejects_out_of_range_dims_instead_of_wrapping():
+    x = ad.ones(2, 3, 4)
+    assert x.permute(-1, 0, 1).shape == (4, 2, 3)
+    with pytest.raises(IndexError, match="permute: axis 5 is out of bounds for a tensor of dimension 3"):
+        x.permute(5, 0, 1)  # (once read as 5 % 3 = 2)

@@ -29,17 +29,23 @@ def on_tensor_use(op_name: str, numpy_fn):
 
 
 def norm_axes(axis, ndim: int) -> tuple:
-    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints."""
+    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints; never wraps around.
+
+    As PyTorch, a 0-d tensor takes axis 0 and -1. Out of range raises NumPy's AxisError, which is both
+    an IndexError (as PyTorch) and a ValueError (as our other shape errors).
+    """
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
         axis = (axis,)
+    n = max(ndim, 1)
     out = []
     for a in axis:
         a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for a tensor of dimension {ndim}")
-        out.append(a % max(ndim, 1))
+        if not -n <= a < n:
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for a tensor of dimension {ndim} "
+                                          f"(expected one in [{-n}, {n - 1}])")
+        out.append(a % n)
     return tuple(sorted(out))
 
 
