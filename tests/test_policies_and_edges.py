@@ -734,3 +734,9 @@ def test_permute_rejects_out_of_range_dims_instead_of_wrapping():
     assert x.permute(-1, 0, 1).shape == (4, 2, 3)
     with pytest.raises(IndexError, match="permute: axis 5 is out of bounds for a tensor of dimension 3"):
         x.permute(5, 0, 1)  # (once read as 5 % 3 = 2)
+
+
+def test_reductions_of_python_numbers_and_small_unsigned_ints():
+    assert ad.sum(1.5).item() == 1.5 and ad.prod(3).item() == 3 and ad.sum([1, 2]).item() == 3
+    u = ad.tensor(np.array([200, 100], dtype=np.uint8))
+    assert u.sum().dtype == np.int64 and u.sum().item() == 300  # as PyTorch: int64, not NumPy's uint64

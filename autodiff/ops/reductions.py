@@ -68,14 +68,17 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False):
         _prod_others_tensor(x, axis) if not isinstance(x, np.ndarray | np.generic) else _prod_others_np(x, axis))
 
 
-def _int64_for_small_unsigned(x):
-    """The accumulator dtype for sum/prod: int64 for uint8/16/32 (as PyTorch; NumPy would give uint64), else NumPy's."""
-    dt = x.dtype
-    return np.int64 if dt.kind == "u" and dt.itemsize < 8 else None
+# sum/prod accumulate uint8/16/32 as int64 (as PyTorch; NumPy would give uint64); other dtypes as NumPy does.
+# (A dict lookup: these forwards are on the hot path of every full reduction.)
+_ACCUMULATE_AS = {np.dtype(t): np.int64 for t in (np.uint8, np.uint16, np.uint32)}
+
+
+def _accumulator_dtype(x):
+    return _ACCUMULATE_AS.get(getattr(x, "dtype", None))  # (x may be a Python number)
 
 
 SUM = defop("sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims,
-                                                                     dtype=_int64_for_small_unsigned(x)),
+                                                                     dtype=_accumulator_dtype(x)),
             (lambda g, ans, x, axis=None, keepdims=False: unreduce(g, x.shape, axis, keepdims),),
             (lambda t, ans, x, axis=None, keepdims=False: t.sum(axis=axis, keepdims=keepdims),))
 def _mean(x, axis=None, keepdims=False):
@@ -119,7 +122,7 @@ MIN = defop("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, kee
              (t * _tie_mask(x, ans, axis, keepdims)).sum(axis=axis, keepdims=keepdims),),
             doc="minimum over axes; ties share the gradient evenly")
 PROD = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims,
-                                                                  dtype=_int64_for_small_unsigned(x)),
+                                                                  dtype=_accumulator_dtype(x)),
              (_prod_vjp,),
              (lambda t, ans, x, axis=None, keepdims=False:
               (t * _prod_others_np(x, axis)).sum(axis=axis, keepdims=keepdims),),
