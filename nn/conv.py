@@ -15,26 +15,6 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _pair(v) -> tuple:
-    return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
-
-
-def _padding(padding, kernel_size: tuple, stride: tuple) -> tuple:
-    """An int/pair, or PyTorch's 'valid' (no padding) / 'same' (stride 1; odd kernels: symmetric padding)."""
-    if not isinstance(padding, str):
-        return _pair(padding)
-    if padding == "valid":
-        return (0, 0)
-    if padding != "same":
-        raise ValueError(f"Conv2d: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-    if stride != (1, 1):
-        raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
-    if any(k % 2 == 0 for k in kernel_size):
-        raise NotImplementedError(f"Conv2d: padding='same' needs an odd kernel size here (asymmetric padding is "
-                                  f"not supported), got kernel_size={kernel_size}")
-    return tuple((k - 1) // 2 for k in kernel_size)
-
-
 class Conv2d(Module):
     """2-d convolution (cross-correlation) of (N, in_channels, H, W) with weight (out_channels, in_channels, kh, kw).
 
@@ -46,15 +26,15 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        if _pair(dilation) != (1, 1) or groups != 1 or padding_mode != "zeros":
+        if F._pair(dilation) != (1, 1) or groups != 1 or padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: only dilation=1, groups=1 and padding_mode='zeros' are supported, "
                                       f"got dilation={dilation}, groups={groups}, padding_mode={padding_mode!r}")
         _check_device(device, "Conv2d")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _padding(padding, self.kernel_size, self.stride)
+        self.kernel_size = F._pair(kernel_size)
+        self.stride = F._pair(stride)
+        self.padding = F._conv_padding(padding, self.kernel_size, self.stride)
         if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
             raise ValueError(f"Conv2d: invalid kernel_size {kernel_size}, stride {stride} or padding {padding}")
         dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)

@@ -74,16 +74,34 @@ def _unbatched(x, fn: str):
     return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
 
+def _pair(v) -> tuple:
+    return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
+
+
+def _conv_padding(padding, kernel_size: tuple, stride: tuple) -> tuple:
+    """An int/pair, or PyTorch's 'valid' (no padding) / 'same' (stride 1; odd kernels: symmetric padding)."""
+    if not isinstance(padding, str):
+        return _pair(padding)
+    if padding == "valid":
+        return (0, 0)
+    if padding != "same":
+        raise ValueError(f"Conv2d: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    if stride != (1, 1):
+        raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+    if any(k % 2 == 0 for k in kernel_size):
+        raise NotImplementedError(f"Conv2d: padding='same' needs an odd kernel size here (asymmetric padding is "
+                                  f"not supported), got kernel_size={kernel_size}")
+    return tuple((k - 1) // 2 for k in kernel_size)
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """2-d cross-correlation (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo) (or unbatched (C, H, W)), im2col."""
     if dilation not in (1, (1, 1), [1, 1]) or groups != 1:
         raise NotImplementedError("conv2d: dilation and groups other than 1 are not supported")
     if isinstance(padding, str):
-        from .conv import _padding
-        ks = tuple(np.shape(weight._data if isinstance(weight, Tensor) else weight))[2:]
-        st = (stride, stride) if isinstance(stride, int) else tuple(stride)
-        padding = _padding(padding, ks, st)
+        padding = _conv_padding(padding, np.shape(weight._data if isinstance(weight, Tensor) else weight)[2:],
+                                _pair(stride))
     x, unbatched = _unbatched(input, "conv2d")
     out = _conv2d(x, weight, bias, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
