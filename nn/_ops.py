@@ -29,8 +29,19 @@ def _linear_np(x, w, b=None):
     return out
 
 
+_GEMM_TYPES = (np.float32, np.float64)
+_LARGE = 4096  # elements: below this, layout tricks cost more than they save
+
+
 def _linear_vjp_w(g, ans, x, w, b=None):
     if g.ndim == 2 and x.ndim == 2:
+        if (type(w) is np.ndarray and w.flags.f_contiguous and w.size >= _LARGE and type(g) is np.ndarray
+                and type(x) is np.ndarray and g.dtype == x.dtype):
+            # W stored column-major (as nn.Linear keeps it): x.T @ g is a plain GEMM whose (in, out) result
+            # is the gradient in W's own layout, so the optimizer's update runs over matching strides
+            out = np.empty(w.shape, g.dtype, order="F")
+            np.matmul(x.T, g, out=out.T)
+            return out
         return g.T @ x
     o, i = w.shape
     return g.reshape((-1, o)).T @ x.reshape((-1, i))
@@ -38,6 +49,8 @@ def _linear_vjp_w(g, ans, x, w, b=None):
 
 def _linear_vjp_b(g, ans, x, w, b=None):
     if type(g) is np.ndarray and g.ndim == 2:
+        if g.dtype.type in _GEMM_TYPES:
+            return _ones(g.shape[0], g.dtype) @ g  # a BLAS GEMV: 2-3x quicker than summing over rows
         return np.add.reduce(g, axis=0)
     return g.reshape((-1, w.shape[0])).sum(axis=0)
 
@@ -52,17 +65,28 @@ LINEAR = defop(
 
 # ----------------------------------------------------------------------------- class targets -> Q
 _max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce  # ufunc reductions skip ndarray.max's Python layer
-_ARANGE: dict = {}
+_CACHE: dict = {}
+
+
+def _cached(key, make) -> np.ndarray:
+    """A small constant array, made once (read-only: shared between calls)."""
+    a = _CACHE.get(key)
+    if a is None:
+        a = _CACHE[key] = make()
+        a.flags.writeable = False
+        if len(_CACHE) > 64:
+            _CACHE.pop(next(iter(_CACHE)))
+    return a
 
 
 def _rows(n: int) -> np.ndarray:
-    """np.arange(n), cached (row indices for picking each sample's target)."""
-    r = _ARANGE.get(n)
-    if r is None:
-        r = _ARANGE[n] = np.arange(n)
-        if len(_ARANGE) > 64:
-            _ARANGE.pop(next(iter(_ARANGE)))
-    return r
+    """np.arange(n) (row indices for picking each sample's target)."""
+    return _cached(("rows", n), lambda: np.arange(n))
+
+
+def _ones(n: int, dtype) -> np.ndarray:
+    """np.ones(n, dtype) (sums over rows as one matrix-vector product)."""
+    return _cached(("ones", n, dtype), lambda: np.ones(n, dtype))
 
 
 def _softmax_np(x, axis=-1):

@@ -50,7 +50,10 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         dt = _dtype(dtype)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
+        # Stored column-major: W.T is then a plain row-major (in, out) matrix, so x @ W.T and the weight
+        # gradient x.T @ g are plain GEMMs (BLAS is slower with a transposed operand); the shape, values and
+        # state_dict are PyTorch's (out, in).
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt, order="F"))
         self.bias = Parameter(np.empty((out_features,), dtype=dt)) if bias else None
         if not bias:
             self.register_parameter("bias", None)

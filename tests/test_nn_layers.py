@@ -55,6 +55,32 @@ def test_linear_gradients():
     check_module(nn.Linear(3, 2, bias=False), t64(RNG.standard_normal((2, 2, 3))))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_weight_is_column_major_and_its_gradient_matches_in_value_and_layout(dtype):
+    """nn.Linear stores W column-major (W.T is a plain GEMM operand); the shape, values, state_dict and the
+    gradients are those of the (out, in) matrix, and a large weight's gradient comes back in W's own layout."""
+    lin = nn.Linear(80, 64, dtype=dtype)  # 5120 weights: the large-weight gradient path
+    w0 = RNG.standard_normal((64, 80)).astype(dtype)
+    lin.load_state_dict({"weight": w0, "bias": np.zeros(64, dtype)})
+    assert lin.weight.shape == (64, 80) and lin.weight.data.flags.f_contiguous
+    np.testing.assert_array_equal(lin.state_dict()["weight"], w0)
+    x = RNG.standard_normal((7, 80)).astype(dtype)
+    g = RNG.standard_normal((7, 64)).astype(dtype)
+    out = lin(ad.tensor(x))
+    out.backward(g)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out.data, x @ w0.T, rtol=tol, atol=tol)
+    gw = lin.weight.grad.data
+    np.testing.assert_allclose(gw, g.T.astype(np.float64) @ x, rtol=tol, atol=tol)
+    np.testing.assert_allclose(lin.bias.grad.data, g.astype(np.float64).sum(axis=0), rtol=tol, atol=tol)
+    assert gw.dtype == dtype and lin.bias.grad.dtype == dtype
+    assert gw.flags.f_contiguous and gw.flags.owndata  # W's layout; aliases nothing
+    lin.double()
+    assert lin.weight.data.flags.f_contiguous  # kept through dtype changes
+    nn.init.xavier_uniform_(lin.weight)
+    assert lin.weight.data.flags.f_contiguous  # and through in-place init
+
+
 @pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1)])
 def test_conv2d_gradients(stride, padding):
     check_module(nn.Conv2d(2, 2, 2, stride=stride, padding=padding), t64(RNG.standard_normal((2, 2, 4, 3))),
