@@ -65,6 +65,9 @@ div = binary(E.DIV, on_error=_shape_error_for)
 pow = binary(E.POW, on_error=_shape_error_for)  # noqa: A001
 maximum = binary(E.MAXIMUM, on_error=_shape_error_for)
 minimum = binary(E.MINIMUM, on_error=_shape_error_for)
+atan2 = binary(E.ATAN2, on_error=_shape_error_for)
+remainder = binary(E.REMAINDER, on_error=_shape_error_for)
+floor_divide = binary(E.FLOOR_DIVIDE, on_error=_shape_error_for)
 
 
 def where(condition, x, y) -> Tensor:
@@ -92,6 +95,24 @@ softplus = unary(E.SOFTPLUS)
 softsign = unary(E.SOFTSIGN)
 erf = unary(E.ERF)
 clone = unary(E.CLONE)
+expm1 = unary(E.EXPM1)
+log2 = unary(E.LOG2)
+log10 = unary(E.LOG10)
+reciprocal = unary(E.RECIPROCAL)
+rsqrt = unary(E.RSQRT)
+sinh = unary(E.SINH)
+cosh = unary(E.COSH)
+asin = unary(E.ASIN)
+acos = unary(E.ACOS)
+atan = unary(E.ATAN)
+floor = unary(E.FLOOR)
+ceil = unary(E.CEIL)
+trunc = unary(E.TRUNC)
+
+
+def round(x, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even (as torch.round and np.round), at `decimals` decimal places; zero gradient."""
+    return apply(E.ROUND, (x,), {"decimals": int(decimals)}) if decimals else apply(E.ROUND, (x,))
 
 
 def square(x) -> Tensor:
@@ -582,7 +603,10 @@ UFUNC_OPS.update({
     np.less_equal: le, np.greater: gt, np.greater_equal: ge, np.logical_and: logical_and,
     np.logical_or: logical_or, np.logical_not: logical_not, np.isfinite: isfinite, np.isnan: isnan,
     np.square: square, np.bitwise_and: bitwise_and, np.bitwise_or: bitwise_or, np.bitwise_xor: bitwise_xor,
-    np.invert: bitwise_not,
+    np.invert: bitwise_not, np.expm1: expm1, np.log2: log2, np.log10: log10, np.reciprocal: reciprocal,
+    np.sinh: sinh, np.cosh: cosh, np.arcsin: asin, np.arccos: acos, np.arctan: atan, np.arctan2: atan2,
+    np.floor: floor, np.ceil: ceil, np.trunc: trunc, np.rint: round, np.remainder: remainder,
+    np.floor_divide: floor_divide,
 })
 
 

@@ -27,6 +27,10 @@ Tensor.__truediv__ = _binary(E.DIV)
 Tensor.__rtruediv__ = _binary(E.DIV, True)
 Tensor.__pow__ = _binary(E.POW)
 Tensor.__rpow__ = _binary(E.POW, True)
+Tensor.__floordiv__ = _binary(E.FLOOR_DIVIDE)
+Tensor.__rfloordiv__ = _binary(E.FLOOR_DIVIDE, True)
+Tensor.__mod__ = _binary(E.REMAINDER)
+Tensor.__rmod__ = _binary(E.REMAINDER, True)
 Tensor.__matmul__ = lambda self, other: F.matmul(self, other)
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
 Tensor.__neg__ = lambda self: apply(E.NEG, (self,), _EMPTY)
@@ -52,12 +56,21 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
               "sum", "mean", "max", "min", "prod", "logsumexp", "var", "std", "softmax", "log_softmax",
               "reshape", "view", "flatten", "squeeze", "unsqueeze", "permute", "swapaxes", "moveaxis",
               "broadcast_to", "expand", "split", "chunk", "pad", "matmul", "dot", "maximum", "minimum",
-              "astype", "argmax", "argmin", "pow"):
+              "astype", "argmax", "argmin", "pow", "expm1", "log2", "log10", "reciprocal", "rsqrt", "sinh", "cosh",
+              "asin", "acos", "atan", "atan2", "floor", "ceil", "trunc", "round", "remainder", "floor_divide"):
     setattr(Tensor, _name, getattr(F, _name))
 
 
 Tensor.transpose = F.transpose  # (dim0, dim1) swaps two axes as PyTorch; no arguments reverse them as NumPy
 Tensor.T = property(lambda self: F.transpose(self), doc="the axes reversed (as NumPy's .T)")
+def _t(self) -> Tensor:
+    """Transpose a matrix (0-d and 1-d tensors come back as they are), as torch.Tensor.t."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    return F.transpose(self) if self.ndim == 2 else F.reshape(self, self.shape)
+
+
+Tensor.t = _t
 Tensor.mT = property(lambda self: F.swapaxes(self, -1, -2), doc="the last two axes swapped")
 Tensor.float = lambda self: F.astype(self, np.float32)
 Tensor.double = lambda self: F.astype(self, np.float64)

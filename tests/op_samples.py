@@ -268,6 +268,25 @@ def _gelu_slope(draw):
     return (lambda x: apply(E.GELU_SLOPE, (x,), {"approximate": approx})), (T(draw),)
 
 
+def _piecewise_constant(fn, lo=0.2, hi=0.8, decimals=(0,)):
+    """Integers plus a fractional part in [lo, hi] (scaled by 10**-decimals): no step within reach of eps."""
+    def make(draw):
+        d = draw(st.sampled_from(decimals))
+        frac = T(draw, None, lo, hi)
+        ints = draw(tensors(shape=frac.shape, min_value=-3, max_value=3, requires_grad=False)).data.round()
+        x = ad.Tensor((ints + frac.data) * 10.0 ** -d, dtype=np.float64, requires_grad=True)
+        return (lambda x: fn(x, d)) if d else fn, (x,)
+    return make
+
+
+def _division_like(fn):
+    """x / y with |x| in [3.1, 4.5] and |y| in [2.5, 3]: |x / y| in [1.03, 1.8], never an integer."""
+    def make(draw):
+        a, b = draw(shape_pairs(**SMALL))
+        return fn, (away(draw, a, 3.1, 4.5), away(draw, b, 2.5, 3.0))
+    return make
+
+
 SAMPLES = {
     "add": binary(ad.add), "sub": binary(ad.sub), "mul": binary(ad.mul),
     "div": binary(ad.div, ylo=0.5, yhi=2.0), "pow": _pow,
@@ -288,6 +307,13 @@ SAMPLES = {
     "reshape": _reshape, "permute": _permute, "broadcast_to": _broadcast_to, "getitem": _getitem,
     "index_scatter": _index_scatter, "index_put": _index_put, "concatenate": _join(ad.concatenate, 0),
     "stack": _join(ad.stack, 1), "pad": _pad, "matmul": _matmul, "einsum": _einsum,
+    "expm1": unary(ad.expm1), "log2": unary(ad.log2, 0.3, 3.0), "log10": unary(ad.log10, 0.3, 3.0),
+    "reciprocal": unary(ad.reciprocal, kink=True), "rsqrt": unary(ad.rsqrt, 0.3, 3.0),
+    "sinh": unary(ad.sinh), "cosh": unary(ad.cosh), "asin": unary(ad.asin, -0.8, 0.8),
+    "acos": unary(ad.acos, -0.8, 0.8), "atan": unary(ad.atan), "atan2": binary(ad.atan2, ylo=0.5, yhi=2.0),
+    "floor": _piecewise_constant(ad.floor), "ceil": _piecewise_constant(ad.ceil),
+    "trunc": _piecewise_constant(ad.trunc), "round": _piecewise_constant(ad.round, 0.1, 0.4, decimals=(0, 1)),
+    "remainder": _division_like(ad.remainder), "floor_divide": _division_like(ad.floor_divide),
 }
 
 

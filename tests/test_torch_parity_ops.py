@@ -912,3 +912,98 @@ def test_requires_grad_propagation_and_detach():
         ad.tensor([1, 2]).requires_grad_()
     with pytest.raises(RuntimeError):
         torch.tensor([1, 2]).requires_grad_()
+
+
+# ====================================================================== more pointwise ops (values, dtypes, grads)
+MORE_UNARY = {  # name: (low, high) of a domain where the op is smooth
+    "expm1": (-2.0, 2.0), "log2": (0.1, 3.0), "log10": (0.1, 3.0), "rsqrt": (0.1, 3.0), "sinh": (-2.0, 2.0),
+    "cosh": (-2.0, 2.0), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9), "atan": (-3.0, 3.0), "reciprocal": (0.2, 2.0),
+    "floor": (-3.0, 3.0), "ceil": (-3.0, 3.0), "trunc": (-3.0, 3.0), "round": (-3.0, 3.0),
+}
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (), (0, 3)], ids=str)
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+def test_more_unary_ops(name, shape):
+    lo, hi = MORE_UNARY[name]
+    a = _arr(shape, lo, hi)
+    if name == "reciprocal":
+        a = np.asarray(a * np.where(_arr(shape) > 0, 1.0, -1.0))
+    both(getattr(ad, name), getattr(torch, name), a, rtol=1e-9)
+    both(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), a, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+def test_more_unary_ops_on_integers_follow_torch_dtypes(name):
+    """floor/ceil/trunc/round keep integers; the others give floats (float64 here: the README's NumPy policy)."""
+    a = np.array([1, 2, 3], dtype=np.int64)
+    ours, theirs = getattr(ad, name)(ad.tensor(a)), getattr(torch, name)(torch.from_numpy(a))
+    assert (ours.dtype.kind == "f") == theirs.dtype.is_floating_point
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_round_is_half_to_even_and_takes_decimals():
+    a = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 0.49, 1.2345, -2.675])
+    both(ad.round, torch.round, a)
+    both(lambda x: ad.round(x, decimals=2), lambda x: torch.round(x, decimals=2), a)
+    both(lambda x: x.round(1), lambda x: x.round(decimals=1), a)
+
+
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+@pytest.mark.parametrize("name", ["atan2", "remainder"])
+def test_more_binary_ops_broadcast(name, shapes):
+    a, b = _arr(shapes[0], 0.5, 2.0), _arr(shapes[1], 0.5, 2.0)
+    a = np.asarray(a * np.where(_arr(shapes[0]) > 0, 1.0, -1.0))
+    b = np.asarray(b * np.where(_arr(shapes[1]) > 0, 1.0, -1.0))
+    both(getattr(ad, name), getattr(torch, name), a, b)
+
+
+def test_atan2_in_every_quadrant():
+    y = np.array([1.0, 1.0, -1.0, -1.0, 0.5, -2.0])
+    x = np.array([1.0, -1.0, -1.0, 1.0, 0.0, 3.0])
+    both(ad.atan2, torch.atan2, y, x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_remainder_and_floor_divide_operators_follow_python_signs(dtype):
+    x = np.array([5.5, -5.5, 7.0, -7.0, 3.25, 0.0]).astype(dtype)
+    y = np.array([2.0, 2.0, -2.0, -2.0, 0.75 if dtype == np.float64 else 4, 3.0]).astype(dtype)
+    both(lambda a, b: a % b, lambda a, b: a % b, x, y)
+    both(lambda a, b: a // b, lambda a, b: a // b, x, y, grad=False)
+
+
+@pytest.mark.parametrize("dtype, s", [(np.float64, 3), (np.float64, -2), (np.float64, 2.5), (np.int64, 3),
+                                      (np.int64, -2)])
+def test_remainder_and_floor_divide_with_a_python_scalar_on_either_side(dtype, s):
+    x = np.array([5.5, -5.5, 7.0, -7.0, 3.25, 0.0]).astype(dtype)
+    y = np.array([2.0, 2.0, -2.0, -2.0, 0.75 if dtype == np.float64 else 4, 3.0]).astype(dtype)
+    both(lambda a: a % s, lambda a: a % s, x)
+    both(lambda a: s % a, lambda a: s % a, y, grad=False)  # torch: no derivative for remainder(Scalar, Tensor)
+    both(lambda a: a // s, lambda a: a // s, x, grad=False)
+    both(lambda a: s // a, lambda a: s // a, y, grad=False)
+    if dtype == np.float64:  # ours: d(s % a)/da = -floor(s / a), as for a tensor dividend
+        a = ad.tensor(y, requires_grad=True)
+        (s % a).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), -np.floor(s / y))
+
+
+def test_floor_divide_records_a_zero_gradient():
+    """torch raises at backward ("derivative for aten::floor_divide is not implemented"); its derivative is 0
+    almost everywhere, which is what we give (as floor, and as JAX)."""
+    x = ad.tensor([5.5, -3.2], dtype=np.float64, requires_grad=True)
+    y = (x // 2.0) + x
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3,), (), (1, 1)], ids=str)
+def test_t_transposes_matrices_and_keeps_vectors(shape):
+    both(lambda x: x.t(), lambda x: x.t(), _arr(shape))
+
+
+def test_t_rejects_more_than_two_dims_with_torchs_message():
+    with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions, but self is 3D"):
+        ad.zeros(2, 2, 2).t()
+    with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions, but self is 3D"):
+        torch.zeros(2, 2, 2).t()

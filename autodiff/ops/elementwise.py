@@ -189,6 +189,47 @@ CLONE = defop("clone", lambda x: np.array(x, copy=True), (lambda g, ans, x: g,),
               doc="copy")
 
 
+# ---------------------------------------------------------------- more of PyTorch's pointwise ops
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _zero(g, ans, *inputs, **params):
+    """The gradient of a piecewise-constant op (floor, round, ...): zero almost everywhere, as PyTorch."""
+    return g * 0
+
+
+EXPM1 = defop("expm1", np.expm1, (lambda g, ans, x: g * (ans + 1.0),), (lambda t, ans, x: t * (ans + 1.0),),
+              doc="exp(x) - 1, accurate for small x")
+LOG2 = defop("log2", np.log2, (lambda g, ans, x: g / (x * _LN2),), (lambda t, ans, x: t / (x * _LN2),))
+LOG10 = defop("log10", np.log10, (lambda g, ans, x: g / (x * _LN10),), (lambda t, ans, x: t / (x * _LN10),))
+RECIPROCAL = defop("reciprocal", lambda x: 1.0 / x, (lambda g, ans, x: -g * ans * ans,),
+                   (lambda t, ans, x: -t * ans * ans,), doc="1 / x (a float even for integer x, as PyTorch)")
+RSQRT = defop("rsqrt", lambda x: 1.0 / np.sqrt(x), (lambda g, ans, x: -0.5 * g * ans / x,),
+              (lambda t, ans, x: -0.5 * t * ans / x,), doc="1 / sqrt(x)")
+SINH = defop("sinh", np.sinh, (lambda g, ans, x: g * np.cosh(x),), (lambda t, ans, x: t * np.cosh(x),))
+COSH = defop("cosh", np.cosh, (lambda g, ans, x: g * np.sinh(x),), (lambda t, ans, x: t * np.sinh(x),))
+ASIN = defop("asin", np.arcsin, (lambda g, ans, x: g / np.sqrt(1.0 - x * x),),
+             (lambda t, ans, x: t / np.sqrt(1.0 - x * x),), doc="arcsine; infinite slope at +-1")
+ACOS = defop("acos", np.arccos, (lambda g, ans, x: -g / np.sqrt(1.0 - x * x),),
+             (lambda t, ans, x: -t / np.sqrt(1.0 - x * x),), doc="arccosine; infinite slope at +-1")
+ATAN = defop("atan", np.arctan, (lambda g, ans, x: g / (1.0 + x * x),), (lambda t, ans, x: t / (1.0 + x * x),))
+ATAN2 = defop("atan2", np.arctan2,
+              (lambda g, ans, y, x: g * x / (x * x + y * y), lambda g, ans, y, x: -g * y / (x * x + y * y)),
+              (lambda t, ans, y, x: t * x / (x * x + y * y), lambda t, ans, y, x: -t * y / (x * x + y * y)),
+              doc="the angle of the point (x, y): atan2(y, x)")
+FLOOR = defop("floor", np.floor, (_zero,), (_zero,), doc="zero gradient")
+CEIL = defop("ceil", np.ceil, (_zero,), (_zero,), doc="zero gradient")
+TRUNC = defop("trunc", np.trunc, (_zero,), (_zero,), doc="round toward zero; zero gradient")
+ROUND = defop("round", lambda x, decimals=0: np.round(x, decimals), (_zero,), (_zero,),
+              doc="round half to even (at `decimals` places); zero gradient")
+REMAINDER = defop("remainder", np.remainder,
+                  (lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor(x / y)),
+                  (lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.floor(x / y)),
+                  doc="x - y * floor(x / y) (Python's %: the sign of y)")
+FLOOR_DIVIDE = defop("floor_divide", np.floor_divide, (_zero, _zero), (_zero, _zero),
+                     doc="floor(x / y) (Python's //); zero gradient")
+
+
 def _gelu_curvature(x, approximate):
     """d^2 gelu / dx^2, written with ops that are themselves differentiable."""
     if approximate == "tanh":
