@@ -11,6 +11,7 @@ class _ThreadState(threading.local):
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        self.inference = False  # inside inference_mode()
         self.forward_tangents: dict | None = None  # Tensor -> tangent array while jvp runs
 
 

@@ -1,4 +1,5 @@
-"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled` (thread-local; context managers and decorators)."""
+"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode` (thread-local; context managers and
+decorators)."""
 from __future__ import annotations
 
 import functools
@@ -12,33 +13,49 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside `inference_mode()` (as torch.is_inference_mode_enabled)."""
+    return state.inference
+
+
 class _GradMode:
-    """Base: sets grad mode on enter and restores the previous mode on exit."""
+    """Base: sets grad mode on enter and restores the previous mode on exit.
+
+    `_inference`: what `is_inference_mode_enabled()` says inside (None: left as it is).
+    """
 
     _mode = True
+    _inference: bool | None = None
 
     def __init__(self) -> None:
-        self._prev: list[bool] = []
+        self._prev: list[tuple[bool, bool]] = []
+
+    def _switch(self) -> tuple[bool, bool]:
+        prev = state.grad_enabled, state.inference
+        state.grad_enabled = self._mode
+        if self._inference is not None:
+            state.inference = self._inference
+        return prev
+
+    @staticmethod
+    def _restore(prev: tuple[bool, bool]) -> None:
+        state.grad_enabled, state.inference = prev
 
     def __enter__(self):
-        self._prev.append(state.grad_enabled)
-        state.grad_enabled = self._mode
+        self._prev.append(self._switch())
         return self
 
     def __exit__(self, *exc) -> None:
-        state.grad_enabled = self._prev.pop()
+        self._restore(self._prev.pop())
 
     def __call__(self, fn: Callable) -> Callable:
-        mode = self._mode
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = state.grad_enabled
-            state.grad_enabled = mode
+            prev = self._switch()
             try:
                 return fn(*args, **kwargs)
             finally:
-                state.grad_enabled = prev
+                self._restore(prev)
 
         return wrapper
 
@@ -61,12 +78,30 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool) -> None:
         super().__init__()
         self._mode = bool(mode)
-        self._prev.append(state.grad_enabled)
-        state.grad_enabled = self._mode
+        self._prev.append(self._switch())
 
     def __enter__(self):
         return self
 
     def __call__(self, fn: Callable) -> Callable:
-        state.grad_enabled = self._prev.pop()  # as a decorator it must not change the mode now
+        self._restore(self._prev.pop())  # as a decorator it must not change the mode now
         return super().__call__(fn)
+
+
+class inference_mode(_GradMode):
+    """Inference: ops run inside are not recorded, as under `no_grad` (and as torch.inference_mode).
+
+    `inference_mode(False)` turns recording back on, as PyTorch's does. Usable with `with`, as `@inference_mode()`
+    and bare as `@inference_mode`. Results are ordinary tensors that do not require grad: there is no separate
+    kind of inference tensor here, so using them later under grad is allowed (PyTorch refuses some such uses).
+    """
+
+    def __new__(cls, mode: bool | Callable = True):
+        if callable(mode):  # @inference_mode, without parentheses: `mode` is the function
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self._mode = not mode
+        self._inference = bool(mode)

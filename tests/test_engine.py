@@ -174,6 +174,42 @@ def test_no_grad_records_nothing_and_is_a_decorator():
     assert ad.is_grad_enabled()
 
 
+def test_inference_mode_records_nothing_nests_and_decorates_as_pytorch():
+    x = t64(1.0)
+    assert not ad.is_inference_mode_enabled()
+    with ad.inference_mode():
+        assert not ad.is_grad_enabled() and ad.is_inference_mode_enabled()
+        y = x * 2
+        with ad.inference_mode(False):  # PyTorch: recording back on inside
+            assert ad.is_grad_enabled() and not ad.is_inference_mode_enabled()
+            z = x * 2
+        assert not ad.is_grad_enabled() and ad.is_inference_mode_enabled()
+    assert ad.is_grad_enabled() and not ad.is_inference_mode_enabled()
+    assert not y.requires_grad and y.grad_fn is None and z.requires_grad
+    with ad.no_grad(), ad.inference_mode(False):
+        assert ad.is_grad_enabled()
+
+    @ad.inference_mode
+    def bare(a):
+        assert ad.is_inference_mode_enabled()
+        return a * 2
+
+    @ad.inference_mode()
+    def called(a):
+        return a * 2
+
+    @ad.inference_mode(False)
+    def off(a):
+        return a * 2
+
+    assert not bare(x).requires_grad and not called(x).requires_grad and off(x).requires_grad
+    assert bare.__name__ == "bare"
+    with pytest.raises(ZeroDivisionError):  # the mode is restored when the body raises
+        with ad.inference_mode():
+            1 / 0
+    assert ad.is_grad_enabled() and not ad.is_inference_mode_enabled()
+
+
 def test_grad_mode_is_thread_local():
     results = {}
     ready = threading.Event()
