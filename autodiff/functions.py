@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -311,7 +313,7 @@ def transpose(x, *axes) -> Tensor:
     them by a tuple."""
     if not axes:
         return apply(S.PERMUTE, (x,), {"axes": tuple(range(x.ndim))[::-1]})
-    if len(axes) == 2 and all(isinstance(d, (int, np.integer)) for d in axes):
+    if len(axes) == 2 and builtins.all(isinstance(d, (int, np.integer)) for d in axes):
         return swapaxes(x, *axes)
     return permute(x, *axes)
 
@@ -388,7 +390,8 @@ def concatenate(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
     ax = _dim("concatenate", axis, nd)
     for t in tensors[1:]:
-        if t.ndim != nd or any(a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != ax):
+        if t.ndim != nd or builtins.any(a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
+                                        if k != ax):
             raise ValueError(f"concatenate: shapes {tensors[0].shape} and {t.shape} differ outside axis {ax}")
     sizes = tuple(t.shape[ax] for t in tensors)
     return apply(S.CONCATENATE, tuple(tensors), {"axis": ax, "sizes": sizes})
@@ -478,6 +481,345 @@ def einsum(subscripts: str, *operands) -> Tensor:
     if "." in subscripts:
         raise ValueError("einsum: ellipsis ('...') is not supported")
     return _checked(L.EINSUM, operands, {"subscripts": subscripts.replace(" ", "")})
+
+
+# ---------------------------------------------------------------- PyTorch-style reductions, scans, reorderings
+def _tdim(name: str, d, ndim: int) -> int:
+    """One dim as a non-negative index, with PyTorch's error (an IndexError) naming `name`; 0-d takes 0 and -1."""
+    n = builtins.max(ndim, 1)
+    d = operator.index(d)
+    if not -n <= d < n:
+        raise np.exceptions.AxisError(f"{name}: Dimension out of range (expected to be in range of "
+                                      f"[{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def _tdims(name: str, dims, ndim: int) -> tuple:
+    """A dim or a sequence of dims, checked as PyTorch does (in range, no repeats), in the given order."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    out = tuple(_tdim(name, d, ndim) for d in dims)
+    for k, d in enumerate(out):
+        if d in out[:k]:
+            raise RuntimeError(f"{name}: dim {d} appears multiple times in the list of dims")
+    return out
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+def _extremum(op, name):
+    def fn(x, dim=(), keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
+        x = _as_tensor(x)
+        ax = _axis(axis, None if dim == () else dim)
+        axes = None if ax is None or ax == () else _tdims(name, ax, x.ndim)
+        if x.size == 0:
+            if axes is None:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   f"Specify the reduction dim with the 'dim' argument.")
+            for d in axes:
+                if x.ndim and x.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        if x.ndim == 0:
+            axes = None
+        return apply(op, (x,), {"axis": axes, "keepdims": _keep(keepdims, keepdim)})
+    fn.__name__ = name
+    fn.__doc__ = (f"PyTorch's {name}: the {name[1:]}imum over `dim` (an int or a tuple; all dims when ()), "
+                  f"ties sharing the gradient evenly (it records the `{name[1:]}` op)")
+    return fn
+
+
+amax = _extremum(R.MAX, "amax")
+amin = _extremum(R.MIN, "amin")
+
+
+def _scan(op, name):
+    def fn(x, dim=None, *, axis=None) -> Tensor:
+        x = _as_tensor(x)
+        d = _axis(axis, dim)
+        if d is None:
+            raise TypeError(f"{name}() missing required argument 'dim'")
+        d = _tdim(name, d, x.ndim)
+        if x.ndim == 0:  # a 0-d tensor is its own running sum/product
+            return reshape(apply(op, (reshape(x, (1,)),), {"axis": 0}), ())
+        return apply(op, (x,), {"axis": d})
+    fn.__name__ = name
+    fn.__doc__ = f"PyTorch's {name} along `dim` (bool and integer tensors give int64)"
+    return fn
+
+
+cumsum = _scan(R.CUMSUM, "cumsum")
+cumprod = _scan(R.CUMPROD, "cumprod")
+
+
+def norm(x, p=2, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
+    """Vector p-norm over `dim` (all elements when None), as torch.linalg.vector_norm / torch.norm with a number p.
+
+    p may be any positive number, 0 (the count of non-zeros), inf or -inf; 'fro' is p=2. The gradient at a zero
+    vector is 0 (as PyTorch); ties of the inf-norms share it evenly.
+    """
+    x = _as_tensor(x)
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)) or np.isnan(p):
+        raise ValueError(f"norm: p must be a number (inf and -inf included) or 'fro', got {p!r}")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"norm: Expected a floating point tensor as input. Got {x.dtype}")
+    ax = _axis(axis, dim)
+    axes = None if ax is None else _tdims("norm", ax, x.ndim)
+    if x.ndim == 0 or axes == ():
+        axes = None
+    if np.isinf(p) and (x.size == 0 if axes is None else builtins.any(x.shape[d] == 0 for d in axes)):
+        raise RuntimeError(f"norm: cannot compute the {p} norm on an empty tensor because the operation does not "
+                           f"have an identity (shape {x.shape})")
+    return apply(R.NORM, (x,), {"p": float(p), "axis": axes, "keepdims": _keep(keepdims, keepdim)})
+
+
+def flip(x, dims) -> Tensor:
+    """Reverse the order of elements along `dims` (an int or a sequence)."""
+    x = _as_tensor(x)
+    axes = _tdims("flip", dims, x.ndim)
+    return apply(S.FLIP, (x,), {"axes": axes if x.ndim else ()})
+
+
+def roll(x, shifts, dims=None) -> Tensor:
+    """Rotate elements by `shifts` along `dims` (the flattened tensor, shape kept, when dims is None)."""
+    x = _as_tensor(x)
+    shifts_t = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    if dims is None:
+        if len(shifts_t) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_t)}, dims:0")
+        return apply(S.ROLL, (x,), {"shifts": tuple(int(s) for s in shifts_t), "axes": None})
+    dims_t = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts_t) != len(dims_t):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_t)}, dims:{len(dims_t)}")
+    if x.ndim == 0:
+        raise np.exceptions.AxisError(f"roll: Dimension specified as {dims_t[0]} but tensor has no dimensions")
+    axes = tuple(_tdim("roll", d, x.ndim) for d in dims_t)
+    return apply(S.ROLL, (x,), {"shifts": tuple(int(s) for s in shifts_t), "axes": axes})
+
+
+def _triangle(op, name):
+    def fn(x, diagonal: int = 0) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions (got shape {x.shape})")
+        return apply(op, (x,), {"k": int(diagonal)})
+    fn.__name__ = name
+    fn.__doc__ = f"PyTorch's {name}: the {'lower' if name == 'tril' else 'upper'} triangle of the last two dims"
+    return fn
+
+
+tril = _triangle(S.TRIL, "tril")
+triu = _triangle(S.TRIU, "triu")
+
+
+def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """Diagonal `offset` of the planes (dim1, dim2), as a new last dim (a copy, where PyTorch gives a view)."""
+    x = _as_tensor(x)
+    if x.ndim < 2:
+        raise RuntimeError(f"diagonal: expected a tensor with at least 2 dimensions, got shape {x.shape}")
+    d1, d2 = _tdim("diagonal", dim1, x.ndim), _tdim("diagonal", dim2, x.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(S.DIAGONAL, (x,), {"offset": int(offset), "dim1": d1, "dim2": d2})
+
+
+_diagonal = diagonal  # (diag's argument is named `diagonal`, as torch's)
+
+
+def diag(x, diagonal: int = 0) -> Tensor:
+    """torch.diag: a 1-d tensor becomes a square matrix with it on diagonal `diagonal`; a matrix gives that
+    diagonal as a 1-d tensor."""
+    x = _as_tensor(x)
+    k = int(diagonal)
+    if x.ndim == 2:
+        return _diagonal(x, k)
+    if x.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    n = x.shape[0] + builtins.abs(k)
+    pos = np.arange(x.shape[0])
+    index = (pos + builtins.max(-k, 0), pos + builtins.max(k, 0))
+    return apply(S.INDEX_SCATTER, (x,), {"index": index, "shape": (n, n)})
+
+
+def trace(x) -> Tensor:
+    """Sum of a matrix's main diagonal."""
+    x = _as_tensor(x)
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    return sum(diagonal(x))
+
+
+def repeat(x, *sizes) -> Tensor:
+    """PyTorch's Tensor.repeat: `sizes[i]` copies along dim i (leading sizes add new dims); NumPy's tile."""
+    x = _as_tensor(x)
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
+                           f"number of dimensions of tensor ({x.ndim}, shape {x.shape})")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    out = [r * s for r, s in zip(sizes, shape)]
+    if builtins.any(r < 0 for r in sizes):
+        bad = next(o for o in out if o < 0) if builtins.any(o < 0 for o in out) else builtins.min(sizes)
+        raise RuntimeError(f"repeat: Trying to create tensor with negative dimension {bad}: {out}")
+    return apply(S.REPEAT, (x,), {"reps": sizes})
+
+
+def tile(x, dims) -> Tensor:
+    """torch.tile: as repeat, with `dims` padded by leading 1s when shorter than the tensor's dims."""
+    x = _as_tensor(x)
+    dims = _shape_arg((dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def gather(x, dim: int, index) -> Tensor:
+    """out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and so on), as torch.gather; index may be smaller than
+    x in the other dims. Gradients scatter-add into x."""
+    x = _as_tensor(x)
+    idx = np.asarray(index._data if isinstance(index, Tensor) else index)
+    d = _tdim("gather", dim, x.ndim)
+    if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind in "f"):
+        raise RuntimeError(f"gather: Expected an integer dtype for index, got {idx.dtype}")
+    idx = idx.astype(np.int64, copy=False)
+    if builtins.max(idx.ndim, 1) != builtins.max(x.ndim, 1):
+        raise RuntimeError(f"gather: Index tensor must have the same number of dimensions as input tensor "
+                           f"(index shape {idx.shape}, input shape {x.shape})")
+    if x.ndim == 0:
+        return reshape(gather(reshape(x, (1,)), 0, idx.reshape(1)), ())
+    for k in range(x.ndim):
+        if k != d and idx.shape[k] > x.shape[k]:
+            raise RuntimeError(f"gather: Size does not match at dimension {k} expected index {list(idx.shape)} to "
+                               f"be no larger than self {list(x.shape)} apart from dimension {d}")
+    if idx.size:
+        bad = idx[(idx < 0) | (idx >= x.shape[d])]
+        if bad.size:
+            raise RuntimeError(f"gather: index {bad.flat[0]} is out of bounds for dimension {d} with size "
+                               f"{x.shape[d]}")
+    return apply(S.GATHER, (x,), {"axis": d, "index": idx})
+
+
+def masked_fill(x, mask, value) -> Tensor:
+    """`x` with `value` (a scalar or a 0-d tensor, which gets gradients) where the bool `mask` is True."""
+    x = _as_tensor(x)
+    m = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
+    if m.dtype != bool:
+        raise RuntimeError(f"masked_fill: only supports boolean masks, but got mask with dtype {m.dtype}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    try:
+        np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_fill: the mask of shape {m.shape} does not broadcast with the tensor of "
+                           f"shape {x.shape}") from None
+    return apply(S.MASKED_FILL, (x, value), {"mask": m})
+
+
+def _ndims(*xs) -> tuple:
+    return tuple(np.ndim(a._data if isinstance(a, Tensor) else a) for a in xs)
+
+
+def outer(x, vec2) -> Tensor:
+    """Outer product of two 1-d tensors (as torch.outer)."""
+    for name, a in (("self", x), ("vec2", vec2)):
+        (nd,) = _ndims(a)
+        if nd != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {nd}-D")
+    x = _as_tensor(x)
+    return mul(reshape(x, (x.shape[0], 1)), vec2)
+
+
+def bmm(x, mat2) -> Tensor:
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors (as torch.bmm: no broadcasting)."""
+    x, mat2 = _as_tensor(x), _as_tensor(mat2)
+    if x.ndim != 3:
+        raise RuntimeError(f"bmm: batch1 must be a 3D tensor, got shape {x.shape}")
+    if mat2.ndim != 3:
+        raise RuntimeError(f"bmm: batch2 must be a 3D tensor, got shape {mat2.shape}")
+    if mat2.shape[:2] != (x.shape[0], x.shape[2]):
+        raise RuntimeError(f"bmm: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{x.shape[0]}, {x.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    return matmul(x, mat2)
+
+
+def mv(x, vec) -> Tensor:
+    """Matrix-vector product (as torch.mv)."""
+    x, vec = _as_tensor(x), _as_tensor(vec)
+    if x.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {x.ndim}, {vec.ndim}")
+    if x.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"mv: size mismatch, got input ({x.shape[0]}), mat ({x.shape[0]}x{x.shape[1]}), "
+                           f"vec ({vec.shape[0]})")
+    return matmul(x, vec)
+
+
+def _logical_reduction(np_fn, name):
+    def fn(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
+        x = _as_tensor(x)
+        ax = _axis(axis, dim)
+        axes = None if ax is None else _tdims(name, ax, x.ndim)
+        if x.ndim == 0:
+            axes = None
+        return Tensor._wrap(np.asarray(np_fn(x._data, axis=axes, keepdims=_keep(keepdims, keepdim))))
+    fn.__name__ = name
+    fn.__doc__ = f"whether {name} elements are non-zero over `dim` (a bool tensor; never recorded)"
+    return fn
+
+
+any = _logical_reduction(np.any, "any")  # noqa: A001
+all = _logical_reduction(np.all, "all")  # noqa: A001
+
+
+class SortResult(NamedTuple):
+    """(values, indices), as torch.return_types.sort."""
+    values: Tensor
+    indices: Tensor
+
+
+class TopkResult(NamedTuple):
+    """(values, indices), as torch.return_types.topk."""
+    values: Tensor
+    indices: Tensor
+
+
+def _argsort(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable argsort along axis; descending keeps equal elements in their original order (as PyTorch's stable)."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    rev = (slice(None),) * axis + (slice(None, None, -1),)
+    order = np.argsort(a[rev], axis=axis, kind="stable")[rev]  # ascending on the reversed axis, read backwards
+    return a.shape[axis] - 1 - order
+
+
+def _take(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
+    if x.ndim == 0:
+        return clone(x)
+    return apply(S.GATHER, (x,), {"axis": axis, "index": idx})
+
+
+def sort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+    """(values, indices) sorted along `dim`; gradients flow through the values. The sort is always stable."""
+    x = _as_tensor(x)
+    d = _tdim("sort", dim, x.ndim)
+    if x.ndim == 0:
+        return SortResult(clone(x), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    idx = _argsort(x._data, d, descending).astype(np.int64, copy=False)
+    return SortResult(_take(x, d, idx), Tensor._wrap(idx))
+
+
+def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
+    """The k largest (or smallest) elements along `dim` and their indices; always returned sorted."""
+    x = _as_tensor(x)
+    d = _tdim("topk", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    k = operator.index(k)
+    if not (0 <= k <= n and (k or x.ndim)):
+        raise RuntimeError(f"topk: selected index k out of range (k={k}, dim {d} has size {n})")
+    if x.ndim == 0:
+        return TopkResult(clone(x), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    idx = _argsort(x._data, d, largest)[(slice(None),) * d + (slice(0, k),)].astype(np.int64, copy=False)
+    return TopkResult(_take(x, d, idx), Tensor._wrap(idx))
 
 
 # ---------------------------------------------------------------- comparisons (never recorded)
@@ -645,6 +987,14 @@ ARRAY_FUNCTION_OPS.update({
     np.broadcast_to: broadcast_to, np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis),
     np.stack: lambda arrays, axis=0, **kw: stack(arrays, axis), np.pad: _np_pad, np.einsum: _np_einsum,
     np.clip: lambda a, a_min=None, a_max=None, **kw: clip(a, a_min, a_max),
+    np.cumsum: lambda a, axis=None, dtype=None, out=None: cumsum(a if axis is not None else reshape(a, -1),
+                                                                 0 if axis is None else axis),
+    np.cumprod: lambda a, axis=None, dtype=None, out=None: cumprod(a if axis is not None else reshape(a, -1),
+                                                                   0 if axis is None else axis),
+    np.flip: lambda m, axis=None: flip(m, tuple(range(m.ndim)) if axis is None else axis),
+    np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
+    np.tile: lambda A, reps: tile(A, reps), np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: a.size,
     np.result_type: lambda *a: np.result_type(*[x._data if isinstance(x, Tensor) else x for x in a]),
 })

@@ -57,7 +57,10 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
               "reshape", "view", "flatten", "squeeze", "unsqueeze", "permute", "swapaxes", "moveaxis",
               "broadcast_to", "expand", "split", "chunk", "pad", "matmul", "dot", "maximum", "minimum",
               "astype", "argmax", "argmin", "pow", "expm1", "log2", "log10", "reciprocal", "rsqrt", "sinh", "cosh",
-              "asin", "acos", "atan", "atan2", "floor", "ceil", "trunc", "round", "remainder", "floor_divide"):
+              "asin", "acos", "atan", "atan2", "floor", "ceil", "trunc", "round", "remainder", "floor_divide",
+              "amax", "amin", "cumsum", "cumprod", "norm", "flip", "roll", "tril", "triu", "diagonal", "diag",
+              "trace", "repeat", "tile", "gather", "masked_fill", "outer", "bmm", "mv", "any", "all", "sort",
+              "topk"):
     setattr(Tensor, _name, getattr(F, _name))
 
 

@@ -287,6 +287,86 @@ def _division_like(fn):
     return make
 
 
+def _scan(fn, nonzero=False):
+    def make(draw):
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        x = away(draw, shape, 0.5, 1.5) if nonzero else T(draw, shape)
+        axis = draw(st.integers(-x.ndim, x.ndim - 1))
+        return (lambda x: fn(x, axis)), (x,)
+    return make
+
+
+def _norm(draw):
+    """Magnitudes on a grid in [0.2, 2] (no zeros, no ties for the inf-norms) with random signs."""
+    p = draw(st.sampled_from([1, 2, 3, 1.5, 0.5, -1.0, float("inf"), float("-inf"), 0]))
+    x = T(draw, draw(shapes(min_dims=0, max_dims=3, max_side=3)), 0.2, 2.0, unique=True)
+    signs = np.where(draw(tensors(shape=x.shape, min_value=-1, max_value=1, requires_grad=False)).data >= 0, 1., -1.)
+    x = ad.Tensor(x.data * signs, dtype=np.float64, requires_grad=True)
+    axis, keep = _axis(draw, x.ndim), draw(st.booleans())
+    return (lambda x: ad.norm(x, p, dim=axis, keepdim=keep)), (x,)
+
+
+def _dims_subset(draw, ndim):
+    """A tuple of distinct dims (some negative), possibly empty."""
+    dims = draw(st.lists(st.integers(0, max(ndim, 1) - 1), unique=True, max_size=max(ndim, 1)))
+    return tuple(d - max(ndim, 1) if draw(st.booleans()) else d for d in dims)
+
+
+def _flip(draw):
+    x = T(draw, draw(shapes(min_dims=0, max_dims=3, max_side=3)))
+    dims = _dims_subset(draw, x.ndim)
+    return (lambda x: ad.flip(x, dims)), (x,)
+
+
+def _roll(draw):
+    x = T(draw, draw(shapes(min_dims=0, max_dims=3, max_side=3)))
+    dims = _dims_subset(draw, x.ndim) if x.ndim and draw(st.booleans()) else None
+    shifts = tuple(draw(st.integers(-4, 4)) for _ in (dims if dims else (0,)))
+    return (lambda x: ad.roll(x, shifts, dims if dims else None)), (x,)
+
+
+def _triangle(fn):
+    def make(draw):
+        x = T(draw, draw(shapes(min_dims=2, max_dims=3, max_side=3)))
+        k = draw(st.integers(-2, 2))
+        return (lambda x: fn(x, k)), (x,)
+    return make
+
+
+def _diagonal(draw):
+    x = T(draw, draw(shapes(min_dims=2, max_dims=3, max_side=3)))
+    d1, d2 = draw(st.permutations(range(x.ndim)))[:2]
+    offset = draw(st.integers(-2, 2))
+    d1 = d1 - x.ndim if draw(st.booleans()) else d1
+    return (lambda x: ad.diagonal(x, offset, d1, d2)), (x,)
+
+
+def _repeat(draw):
+    x = T(draw, draw(shapes(min_dims=0, max_dims=2, max_side=3)))
+    reps = tuple(draw(st.integers(0, 2)) for _ in range(x.ndim + draw(st.integers(0, 1))))
+    return (lambda x: x.repeat(*reps) if reps else x.repeat(())), (x,)
+
+
+def _gather(draw):
+    x = T(draw, draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    ishape = tuple(draw(st.integers(0, 3)) if k == axis % x.ndim else draw(st.integers(0, n))
+                   for k, n in enumerate(x.shape))
+    n = x.shape[axis]
+    index = np.array(draw(st.lists(st.integers(0, n - 1), min_size=int(np.prod(ishape)),
+                                   max_size=int(np.prod(ishape)))), dtype=np.int64).reshape(ishape)
+    return (lambda x: ad.gather(x, axis, index)), (x,)
+
+
+def _masked_fill(draw):
+    a = draw(shapes(min_dims=0, max_dims=3, max_side=3))
+    mask = draw(tensors(shape=draw(broadcastable_shapes(a, max_dims=3, max_side=3)), requires_grad=False)).data > 0
+    x = T(draw, a)
+    if draw(st.booleans()):
+        return (lambda x, v: ad.masked_fill(x, mask, v)), (x, T(draw, ()))
+    return (lambda x: x.masked_fill(mask, -1.5)), (x,)
+
+
 SAMPLES = {
     "add": binary(ad.add), "sub": binary(ad.sub), "mul": binary(ad.mul),
     "div": binary(ad.div, ylo=0.5, yhi=2.0), "pow": _pow,
@@ -314,6 +394,9 @@ SAMPLES = {
     "floor": _piecewise_constant(ad.floor), "ceil": _piecewise_constant(ad.ceil),
     "trunc": _piecewise_constant(ad.trunc), "round": _piecewise_constant(ad.round, 0.1, 0.4, decimals=(0, 1)),
     "remainder": _division_like(ad.remainder), "floor_divide": _division_like(ad.floor_divide),
+    "cumsum": _scan(ad.cumsum), "cumprod": _scan(ad.cumprod, nonzero=True), "norm": _norm,
+    "flip": _flip, "roll": _roll, "tril": _triangle(ad.tril), "triu": _triangle(ad.triu), "diagonal": _diagonal,
+    "repeat": _repeat, "gather": _gather, "masked_fill": _masked_fill,
 }
 
 

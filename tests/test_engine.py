@@ -206,7 +206,7 @@ def test_inference_mode_records_nothing_nests_and_decorates_as_pytorch():
     assert bare.__name__ == "bare"
     with pytest.raises(ZeroDivisionError):  # the mode is restored when the body raises
         with ad.inference_mode():
-            1 / 0
+            raise ZeroDivisionError
     assert ad.is_grad_enabled() and not ad.is_inference_mode_enabled()
 
 

@@ -1007,3 +1007,333 @@ def test_t_rejects_more_than_two_dims_with_torchs_message():
         ad.zeros(2, 2, 2).t()
     with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions, but self is 3D"):
         torch.zeros(2, 2, 2).t()
+
+
+# ====================================================================== amax/amin, scans, norms, reorderings, gathers
+@pytest.mark.parametrize("name", ["amax", "amin"])
+@pytest.mark.parametrize("shape, dim", [((2, 3), 1), ((2, 3), -1), ((2, 3, 4), (0, 2)), ((2, 3), ()), ((), 0),
+                                        ((), ()), ((1,), 0), ((0, 3), 1), ((2, 3), (-1, 0))], ids=str)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_amax_amin(name, shape, dim, keepdim):
+    both(lambda x: getattr(ad, name)(x, dim, keepdim), lambda x: getattr(torch, name)(x, dim, keepdim), _arr(shape))
+    both(lambda x: getattr(x, name)(dim=dim, keepdim=keepdim), lambda x: getattr(x, name)(dim=dim, keepdim=keepdim),
+         _arr(shape))
+
+
+def test_amax_amin_split_the_gradient_evenly_among_ties():
+    a = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 5.0], [-1.0, -1.0, 4.0, -1.0]])
+    for name in ("amax", "amin"):
+        ours, theirs = getattr(ad, name), getattr(torch, name)
+        both(lambda x, f=ours: f(x, 1), lambda x, f=theirs: f(x, 1), a)
+        both(lambda x, f=ours: f(x, (0, 1)), lambda x, f=theirs: f(x, (0, 1)), a)
+        both(lambda x, f=ours: f(x, 0), lambda x, f=theirs: f(x, 0), np.round(a))
+    both(lambda x: ad.amax(x, axis=1, keepdims=True), lambda x: torch.amax(x, 1, True), a)  # NumPy's names too
+    both(lambda x: x.amax(0), lambda x: x.amax(0), np.array([[3, 1], [3, 7]], dtype=np.int32))
+
+
+def test_amax_amin_errors_name_the_op_and_the_dim():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(IndexError, match=r"amax: Dimension out of range \(expected to be in range of \[-2, 1\], "
+                                         r"but got 2\)"):
+        ad.amax(x, 2)
+    with pytest.raises(RuntimeError, match="amin: dim 1 appears multiple times"):
+        ad.amin(x, (1, -1))
+    with pytest.raises(IndexError, match=r"amax\(\): Expected reduction dim 0 to have non-zero size"):
+        ad.amax(ad.zeros(0, 3), 0)
+    with pytest.raises(RuntimeError, match=r"amin\(\): Expected reduction dim to be specified"):
+        ad.amin(ad.zeros(0, 3))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("shape, dim", [((2, 3), 1), ((2, 3), -2), ((2, 3, 4), 1), ((), 0), ((), -1), ((1,), 0),
+                                        ((0, 3), 1), ((0, 3), 0)], ids=str)
+def test_cumsum_cumprod(name, shape, dim):
+    both(lambda x: getattr(ad, name)(x, dim), lambda x: getattr(torch, name)(x, dim), _arr(shape, 0.5, 1.5))
+    both(lambda x: getattr(x, name)(dim=dim), lambda x: getattr(x, name)(dim=dim), _arr(shape, -1.5, -0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.bool_, np.float32])
+def test_cumsum_cumprod_dtypes_follow_torch(dtype):
+    a = np.array([[1, 0, 2], [3, 1, 1]]).astype(dtype)
+    for name in ("cumsum", "cumprod"):
+        both(lambda x, f=getattr(ad, name): f(x, 1), lambda x, f=getattr(torch, name): f(x, 1), a, rtol=1e-6)
+
+
+@pytest.mark.parametrize("a", [[1.5, 0.0, 2.0, -1.0], [0.0, 2.0, 0.0, 3.0], [2.0, -1.0, 3.0, 0.0], [0.0, 0.0, 0.0],
+                               [[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]]], ids=str)
+def test_cumprod_gradient_is_exact_with_zeros(a):
+    a = np.array(a)
+    both(lambda x: ad.cumprod(x, -1), lambda x: torch.cumprod(x, -1), a)
+    x = ad.tensor(a, requires_grad=True)
+    assert ad.gradcheck(lambda x: ad.cumprod(x, -1), (x,))
+    assert ad.jvpcheck(lambda x: ad.cumprod(x, -1), (x,))
+
+
+def test_cumsum_cumprod_need_a_dim_in_range():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(IndexError, match=r"cumsum: Dimension out of range .*but got 2\)"):
+        ad.cumsum(x, 2)
+    with pytest.raises(IndexError, match=r"cumprod: Dimension out of range \(expected to be in range of \[-1, 0\]"):
+        ad.cumprod(ad.tensor(1.0), 1)
+    with pytest.raises(TypeError, match="cumsum"):
+        ad.cumsum(x)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 1.5, 0.5, float("inf"), float("-inf"), 0, "fro"], ids=str)
+@pytest.mark.parametrize("shape, dim", [((2, 3), None), ((2, 3), 1), ((2, 3, 4), (0, -1)), ((), None), ((1,), 0),
+                                        ((4,), -1)], ids=str)
+def test_norm(p, shape, dim):
+    # no zeros: the p < 1 gradients are finite
+    a = np.asarray(_arr(shape, 0.2, 2.0) * np.where(_arr(shape) > 0, 1.0, -1.0))
+    for keepdim in (False, True):
+        both(lambda x, k=keepdim: ad.norm(x, p, dim, k), lambda x, k=keepdim: torch.norm(x, p, dim, k), a, rtol=1e-9)
+    if p != "fro":
+        both(lambda x: x.norm(p, dim=dim), lambda x: torch.linalg.vector_norm(x, p, dim=dim), a, rtol=1e-9)
+
+
+def test_norm_gradient_at_zero_and_at_ties_follows_torch():
+    z = np.zeros((2, 3))
+    for p in (2, 1, 3, float("inf")):
+        both(lambda x, p=p: ad.norm(x, p), lambda x, p=p: torch.norm(x, p), z)
+        both(lambda x, p=p: ad.norm(x, p, 1), lambda x, p=p: torch.norm(x, p, 1), np.array([[0.0, 0.0], [3.0, -4.0]]))
+    ties = np.array([[1.0, -3.0, 3.0], [2.0, 2.0, -1.0]])
+    for p in (float("inf"), float("-inf")):
+        both(lambda x, p=p: ad.norm(x, p, 1), lambda x, p=p: torch.norm(x, p, 1), ties)
+        both(lambda x, p=p: ad.norm(x, p), lambda x, p=p: torch.norm(x, p), ties)
+    both(lambda x: ad.norm(x, dim=1), lambda x: torch.norm(x, dim=1), _arr((0, 3)))  # empty: 0, as torch
+    both(lambda x: ad.norm(x), lambda x: torch.norm(x), _arr((2, 3), dtype=np.float32), rtol=1e-6)
+
+
+def test_norm_errors():
+    with pytest.raises(RuntimeError, match="norm: Expected a floating point tensor as input. Got int64"):
+        ad.norm(ad.tensor([1, 2]))
+    with pytest.raises(IndexError, match=r"norm: Dimension out of range .*but got 3\)"):
+        ad.norm(ad.tensor(_arr((2, 3))), 2, 3)
+    with pytest.raises(RuntimeError, match="norm: cannot compute the inf norm on an empty tensor"):
+        ad.norm(ad.zeros(0, 3), float("inf"), 0)
+    with pytest.raises(ValueError, match="norm: p must be"):
+        ad.norm(ad.tensor(_arr((2,))), "nuc")
+
+
+@pytest.mark.parametrize("shape, dims", [((2, 3), (0,)), ((2, 3), (-1, 0)), ((2, 3, 4), (1,)), ((), (0,)),
+                                         ((0, 3), (1,)), ((2, 3), ())], ids=str)
+def test_flip(shape, dims):
+    both(lambda x: ad.flip(x, dims), lambda x: torch.flip(x, dims), _arr(shape))
+    both(lambda x: x.flip(dims), lambda x: x.flip(dims), _arr(shape))
+    both(lambda x: x.flip(dims), lambda x: x.flip(dims), np.arange(int(np.prod(shape))).reshape(shape))
+
+
+@pytest.mark.parametrize("shape, shifts, dims", [((2, 3), 1, 1), ((2, 3), -4, 0), ((2, 3), (1, 2), (0, -1)),
+                                                 ((2, 3), 4, None), ((2, 3, 2), (5,), (2,)), ((), 3, None),
+                                                 ((0, 3), 1, 1), ((3,), 0, None)], ids=str)
+def test_roll(shape, shifts, dims):
+    both(lambda x: ad.roll(x, shifts, dims), lambda x: torch.roll(x, shifts, dims), _arr(shape))
+    both(lambda x: x.roll(shifts, dims), lambda x: x.roll(shifts, dims), _arr(shape))
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2), (2, 3, 3), (0, 3), (1, 1)], ids=str)
+@pytest.mark.parametrize("k", [0, 1, -1, 5, -5])
+def test_tril_triu(name, shape, k):
+    both(lambda x: getattr(ad, name)(x, k), lambda x: getattr(torch, name)(x, k), _arr(shape))
+    both(lambda x: getattr(x, name)(diagonal=k), lambda x: getattr(x, name)(diagonal=k), _arr(shape))
+
+
+@pytest.mark.parametrize("shape, offset, d1, d2", [((3, 3), 0, 0, 1), ((2, 4), 1, 0, 1), ((4, 2), -1, 0, 1),
+                                                   ((3, 3), 1, 1, 0), ((2, 3, 4), 0, 0, 2), ((2, 3, 4), -1, -1, 1),
+                                                   ((2, 3), 5, 0, 1), ((0, 3), 0, 0, 1), ((2, 3, 4), 2, 2, 0)],
+                         ids=str)
+def test_diagonal(shape, offset, d1, d2):
+    both(lambda x: ad.diagonal(x, offset, d1, d2), lambda x: torch.diagonal(x, offset, d1, d2), _arr(shape))
+    both(lambda x: x.diagonal(offset, d1, d2), lambda x: x.diagonal(offset, d1, d2), _arr(shape))
+
+
+@pytest.mark.parametrize("shape", [(3,), (1,), (0,), (3, 3), (2, 4), (4, 2)], ids=str)
+@pytest.mark.parametrize("k", [0, 1, -2])
+def test_diag_and_trace(shape, k):
+    both(lambda x: ad.diag(x, k), lambda x: torch.diag(x, k), _arr(shape))
+    both(lambda x: x.diag(k), lambda x: x.diag(k), _arr(shape))
+    if len(shape) == 2:
+        both(ad.trace, torch.trace, _arr(shape))
+        both(lambda x: x.trace(), lambda x: x.trace(), np.arange(6, dtype=np.int32).reshape(2, 3))
+
+
+def test_diagonal_diag_trace_tril_errors():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(RuntimeError, match="diagonal: diagonal dimensions cannot be identical 0, -2"):
+        ad.diagonal(x, 0, 0, -2)
+    with pytest.raises(IndexError, match=r"diagonal: Dimension out of range .*but got 2\)"):
+        ad.diagonal(x, 0, 0, 2)
+    with pytest.raises(RuntimeError, match=r"diag\(\): Supports 1D or 2D tensors. Got 3D"):
+        ad.diag(ad.zeros(2, 2, 2))
+    with pytest.raises(RuntimeError, match="trace: expected a matrix, but got tensor with dim 1"):
+        ad.trace(ad.zeros(3))
+    with pytest.raises(IndexError, match="roll: Dimension specified as 0 but tensor has no dimensions"):
+        ad.roll(ad.tensor(1.0), 1, 0)
+    with pytest.raises(RuntimeError, match=r"roll: shifts and dimensions must align. shifts: 2, dims:1"):
+        ad.roll(x, (1, 2), 0)
+    with pytest.raises(RuntimeError, match=r"tril: input tensor must have at least 2 dimensions \(got shape \(3,\)"):
+        ad.tril(ad.zeros(3))
+
+
+@pytest.mark.parametrize("shape, sizes", [((2, 3), (2, 1)), ((2, 3), (1, 2, 3)), ((3,), (2, 2)), ((), (3,)),
+                                          ((2, 3), (0, 2)), ((0, 2), (2, 2)), ((1,), (4,))], ids=str)
+def test_repeat_and_tile(shape, sizes):
+    both(lambda x: x.repeat(*sizes), lambda x: x.repeat(*sizes), _arr(shape))
+    both(lambda x: ad.repeat(x, sizes), lambda x: x.repeat(sizes), _arr(shape))
+    both(lambda x: ad.tile(x, sizes), lambda x: torch.tile(x, sizes), _arr(shape))
+    both(lambda x: x.tile(sizes[1:]), lambda x: x.tile(sizes[1:]), _arr(shape))
+
+
+def test_repeat_errors():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(RuntimeError, match="repeat: Number of dimensions of repeat dims .* can not be smaller"):
+        x.repeat(2)
+    with pytest.raises(RuntimeError, match=r"repeat: Trying to create tensor with negative dimension -2: \[-2, 6\]"):
+        x.repeat(-1, 2)
+
+
+GATHER = [((3, 4), 0, [[0, 2, 1, 0], [2, 2, 0, 1]]), ((3, 4), 1, [[3, 0], [1, 1], [0, 2]]),
+          ((3, 4), -1, [[3], [0]]), ((2, 3, 2), 1, np.zeros((2, 4, 1), dtype=int)), ((3,), 0, [2, 2, 0, 1, 2]),
+          ((3, 4), 0, np.zeros((0, 4), dtype=int)), ((), 0, 0), ((1,), 0, [0])]
+
+
+@pytest.mark.parametrize("shape, dim, index", GATHER, ids=str)
+def test_gather_scatters_gradients_of_repeated_indices(shape, dim, index):
+    idx = np.asarray(index, dtype=np.int64)
+    both(lambda x: ad.gather(x, dim, ad.tensor(idx)), lambda x: torch.gather(x, dim, torch.from_numpy(idx)),
+         _arr(shape))
+    both(lambda x: x.gather(dim, idx), lambda x: x.gather(dim, torch.from_numpy(idx)), _arr(shape))
+
+
+def test_gather_errors_follow_torch():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(RuntimeError, match="gather: Index tensor must have the same number of dimensions"):
+        ad.gather(x, 0, np.zeros(3, dtype=np.int64))
+    with pytest.raises(RuntimeError, match=r"gather: Size does not match at dimension 1 expected index \[2, 4\] to "
+                                           r"be no larger than self \[2, 3\] apart from dimension 0"):
+        ad.gather(x, 0, np.zeros((2, 4), dtype=np.int64))
+    with pytest.raises(RuntimeError, match="gather: index 5 is out of bounds for dimension 0 with size 2"):
+        ad.gather(x, 0, np.full((2, 3), 5))
+    with pytest.raises(RuntimeError, match="gather: index -1 is out of bounds for dimension 1 with size 3"):
+        ad.gather(x, 1, np.full((2, 3), -1))
+    with pytest.raises(IndexError, match=r"gather: Dimension out of range .*but got 2\)"):
+        ad.gather(x, 2, np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(RuntimeError, match="gather: Expected an integer dtype for index, got float64"):
+        ad.gather(x, 0, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("shape, mshape", [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 3), (2, 1)), ((), ()),
+                                           ((3,), (2, 3)), ((0, 3), (3,))], ids=str)
+def test_masked_fill(shape, mshape):
+    m = np.asarray(_arr(mshape) > 0)
+    both(lambda x: x.masked_fill(ad.tensor(m), -7.5), lambda x: x.masked_fill(torch.from_numpy(m), -7.5), _arr(shape))
+    # a 0-d tensor value gets the gradients of the filled places
+    both(lambda x, v: ad.masked_fill(x, m, v), lambda x, v: torch.masked_fill(x, torch.from_numpy(m), v),
+         _arr(shape), _arr(()))
+    both(lambda x: x.masked_fill(m, 2.7), lambda x: x.masked_fill(torch.from_numpy(m), 2.7),
+         np.arange(int(np.prod(shape))).reshape(shape))
+
+
+def test_masked_fill_errors():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(RuntimeError, match="masked_fill: only supports boolean masks, but got mask with dtype float"):
+        x.masked_fill(np.ones((2, 3)), 1.0)
+    with pytest.raises(RuntimeError, match="masked_fill: only supports a 0-dimensional value tensor, but got tensor "
+                                           r"with 1 dimension\(s\)"):
+        x.masked_fill(np.ones((2, 3), dtype=bool), ad.ones(2))
+    with pytest.raises(RuntimeError, match=r"masked_fill: the mask of shape \(4,\) does not broadcast with the tensor "
+                                           r"of shape \(2, 3\)"):
+        x.masked_fill(np.ones(4, dtype=bool), 1.0)
+
+
+# ====================================================================== outer, bmm, mv
+def test_outer_bmm_mv():
+    both(ad.outer, torch.outer, _arr((3,)), _arr((4,)))
+    both(lambda x, y: x.outer(y), lambda x, y: x.outer(y), _arr((1,)), _arr((0,)))
+    both(ad.outer, torch.outer, _arr((2,), dtype=np.float32), _arr((3,)), rtol=1e-6)
+    both(ad.bmm, torch.bmm, _arr((2, 3, 4)), _arr((2, 4, 5)))
+    both(lambda x, y: x.bmm(y), lambda x, y: x.bmm(y), _arr((0, 3, 4)), _arr((0, 4, 1)))
+    both(ad.mv, torch.mv, _arr((3, 4)), _arr((4,)))
+    both(lambda x, y: x.mv(y), lambda x, y: x.mv(y), _arr((1, 0)), _arr((0,)))
+
+
+def test_outer_bmm_mv_errors_follow_torch():
+    m, v = ad.zeros(2, 3), ad.zeros(2)
+    with pytest.raises(RuntimeError, match="outer: Expected 1-D argument self, but got 2-D"):
+        ad.outer(m, v)
+    with pytest.raises(RuntimeError, match="outer: Expected 1-D argument vec2, but got 0-D"):
+        ad.outer(v, ad.tensor(1.0))
+    with pytest.raises(RuntimeError, match=r"bmm: batch1 must be a 3D tensor, got shape \(2, 3\)"):
+        ad.bmm(m, m)
+    with pytest.raises(RuntimeError, match=r"bmm: Expected size for first two dimensions of batch2 tensor to be: "
+                                           r"\[2, 3\] but got: \[3, 3\]\."):
+        ad.bmm(ad.zeros(2, 2, 3), ad.zeros(3, 3, 2))
+    with pytest.raises(RuntimeError, match=r"mv: size mismatch, got input \(2\), mat \(2x3\), vec \(2\)"):
+        ad.mv(m, v)
+    with pytest.raises(RuntimeError, match="mv: vector \\+ matrix @ vector expected, got 1, 2, 2"):
+        ad.mv(m, m)
+
+
+# ====================================================================== any, all, sort, topk
+@pytest.mark.parametrize("name", ["any", "all"])
+@pytest.mark.parametrize("shape, dim", [((2, 3), None), ((2, 3), 1), ((2, 3), -2), ((2, 3, 2), (0, 2)), ((), None),
+                                        ((), 0), ((0, 3), 0), ((0, 3), None)], ids=str)
+def test_any_all(name, shape, dim):
+    a = np.asarray(np.round(_arr(shape, -0.6, 1.4)))
+    for keepdim in (False, True):
+        kw = {} if dim is None and not keepdim else {"dim": dim, "keepdim": keepdim}
+        if dim is None and keepdim:
+            continue  # (torch.any has no keepdim without dim)
+        (o,) = both(lambda x, kw=kw: getattr(ad, name)(x, **kw), lambda x, kw=kw: getattr(torch, name)(x, **kw), a)
+        assert not o.requires_grad
+        both(lambda x, kw=kw: getattr(x, name)(**kw), lambda x, kw=kw: getattr(x, name)(**kw), np.asarray(a > 0))
+
+
+def test_any_all_bad_dim():
+    with pytest.raises(IndexError, match=r"any: Dimension out of range .*but got 2\)"):
+        ad.any(ad.zeros(2, 3), 2)
+    with pytest.raises(IndexError, match=r"all: Dimension out of range .*but got -3\)"):
+        ad.zeros(2, 3).all(-3)
+
+
+@pytest.mark.parametrize("shape, dim", [((5,), -1), ((3, 4), 0), ((3, 4), -1), ((2, 3, 4), 1), ((), 0),
+                                        ((0, 3), 1), ((1,), 0)], ids=str)
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_returns_values_and_indices(shape, dim, descending):
+    outs = both(lambda x: ad.sort(x, dim, descending), lambda x: torch.sort(x, dim=dim, descending=descending),
+                _arr(shape))
+    assert outs[1].dtype == np.int64 and not outs[1].requires_grad
+    values, indices = ad.tensor(_arr(shape)).sort(dim=dim, descending=descending)  # unpacks, as torch's
+    assert values.shape == indices.shape == shape
+
+
+def test_sort_is_stable_with_ties_as_torchs_stable_sort():
+    a = np.array([[2.0, 1.0, 2.0, 1.0, 3.0], [0.0, 0.0, -1.0, 0.0, -1.0]])
+    for desc in (False, True):
+        both(lambda x, desc=desc: ad.sort(x, descending=desc, stable=True),
+             lambda x, desc=desc: torch.sort(x, descending=desc, stable=True), a)
+    both(lambda x: ad.sort(x, 0, True), lambda x: torch.sort(x, stable=True, dim=0, descending=True),
+         np.array([[3, 1], [3, 2], [-1, 2]], dtype=np.int32))
+    both(lambda x: ad.sort(x, descending=True), lambda x: torch.sort(x, descending=True, stable=True),
+         np.array([True, False, True]))
+
+
+@pytest.mark.parametrize("shape, k, dim", [((5,), 2, -1), ((3, 4), 3, 0), ((3, 4), 0, 1), ((2, 3, 4), 4, -1),
+                                           ((), 1, 0), ((1,), 1, 0), ((0, 3), 2, 1)], ids=str)
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk(shape, k, dim, largest):
+    both(lambda x: ad.topk(x, k, dim, largest), lambda x: torch.topk(x, k, dim, largest), _arr(shape))
+    both(lambda x: x.topk(k, dim=dim, largest=largest), lambda x: x.topk(k, dim=dim, largest=largest), _arr(shape))
+
+
+def test_sort_topk_errors():
+    x = ad.tensor(_arr((2, 3)))
+    with pytest.raises(IndexError, match=r"sort: Dimension out of range .*but got 2\)"):
+        ad.sort(x, 2)
+    with pytest.raises(RuntimeError, match="topk: selected index k out of range"):
+        ad.topk(x, 4)
+    with pytest.raises(RuntimeError, match="topk: selected index k out of range"):
+        x.topk(-1)
+    with pytest.raises(IndexError, match=r"topk: Dimension out of range .*but got -3\)"):
+        ad.topk(x, 1, -3)

@@ -141,3 +141,96 @@ LOG_SOFTMAX = defop("log_softmax", _log_softmax,
                     (lambda g, ans, x, axis=-1: g - np.exp(ans) * g.sum(axis=axis, keepdims=True),),
                     (lambda t, ans, x, axis=-1: t - (np.exp(ans) * t).sum(axis=axis, keepdims=True),),
                     doc="x - logsumexp(x) along axis; finite for huge logits")
+
+
+# ---------------------------------------------------------------- cumulative ops and norms
+def _cum_dtype(x):
+    """Running sums/products of bool and integer tensors are int64, as PyTorch's."""
+    return np.int64 if np.result_type(x).kind in "biu" else None
+
+
+def _reversed(a, axis):
+    """`a` reversed along `axis` (indexing: works on arrays and Tensors)."""
+    return a[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+def _rev_cumsum(g, axis):
+    """Sum from each position to the end along `axis`: cumsum's transpose."""
+    return _reversed(np.cumsum(_reversed(g, axis), axis=axis), axis)
+
+
+def _zero_masks(x, axis):
+    """(before, first): where a position comes before the first zero of its slice, and where it is that zero."""
+    zero = np.asarray(x) == 0
+    seen = np.cumsum(zero, axis=axis)
+    return seen == 0, zero & (seen == 1)
+
+
+def _cumprod_vjp(g, ans, x, axis):
+    """sum_{j>=i} g_j prod_{k<=j, k!=i} x_k, exact with zeros: before a slice's first zero it is
+    revcumsum(g * ans) / x; at the first zero, revcumsum(g * cumprod(x with that zero as 1)); after it, 0."""
+    before, first = _zero_masks(x, axis)
+    if before.all():  # no zeros: the plain formula
+        return _rev_cumsum(g * ans, axis) / x
+    head = np.where(before, _rev_cumsum(g * ans, axis) / np.where(before, x, 1), 0)
+    at_zero = _rev_cumsum(g * np.cumprod(np.where(first, 1, x), axis=axis), axis)
+    return head + np.where(first, at_zero, 0)
+
+
+def _cumprod_jvp(t, ans, x, axis):
+    """sum_{i<=j} t_i prod_{k<=j, k!=i} x_k: ans * cumsum(t / x) before a slice's first zero, and
+    t_(first zero) * cumprod(x with that zero as 1) from it on."""
+    before, first = _zero_masks(x, axis)
+    if before.all():
+        return ans * np.cumsum(t / x, axis=axis)
+    head = ans * np.cumsum(np.where(before, t / np.where(before, x, 1), 0), axis=axis)
+    t_zero = np.where(first, t, 0).sum(axis=axis, keepdims=True)
+    return np.where(before, head, t_zero * np.cumprod(np.where(first, 1, x), axis=axis))
+
+
+CUMSUM = defop("cumsum", lambda x, axis: np.cumsum(x, axis=axis, dtype=_cum_dtype(x)),
+               (lambda g, ans, x, axis: _rev_cumsum(g, axis),),
+               (lambda t, ans, x, axis: np.cumsum(t, axis=axis),),
+               doc="running sum along axis (bool/int give int64, as PyTorch)")
+CUMPROD = defop("cumprod", lambda x, axis: np.cumprod(x, axis=axis, dtype=_cum_dtype(x)),
+                (_cumprod_vjp,), (_cumprod_jvp,),
+                doc="running product along axis; exact first derivatives with zeros (second derivatives "
+                    "at zeros: only before and at each slice's first zero)")
+
+
+def _norm(x, p, axis=None, keepdims=False):
+    a = np.abs(x)
+    if p == 2:
+        return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+    if p == 1:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    if p == np.inf:
+        return np.max(a, axis=axis, keepdims=keepdims)
+    if p == -np.inf:
+        return np.min(a, axis=axis, keepdims=keepdims)
+    if p == 0:
+        return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(a.dtype)
+    return np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _norm_slope(x, ans, p, axis, keepdims):
+    """d norm / d x, broadcast to x's shape (0 where a slice's norm is 0, as PyTorch)."""
+    if p == 0:
+        return x * 0
+    if p == 1:
+        return np.sign(x)
+    if p in (np.inf, -np.inf):  # ties share the gradient evenly (as amax/amin)
+        return np.sign(x) * _tie_mask(np.abs(x), ans, axis, keepdims)
+    n = unreduce(ans, x.shape, axis, keepdims)
+    safe = np.where(n == 0, 1, n)
+    if p == 2:
+        return x / safe
+    return np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+
+
+NORM = defop("norm", _norm,
+             (lambda g, ans, x, p, axis=None, keepdims=False:
+              unreduce(g, x.shape, axis, keepdims) * _norm_slope(x, ans, p, axis, keepdims),),
+             (lambda t, ans, x, p, axis=None, keepdims=False:
+              (t * _norm_slope(x, ans, p, axis, keepdims)).sum(axis=axis, keepdims=keepdims),),
+             doc="vector p-norm over axes (p = 0, 1, 2, inf, -inf or any other positive number)")
