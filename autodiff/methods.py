@@ -66,6 +66,8 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
 
 Tensor.transpose = F.transpose  # (dim0, dim1) swaps two axes as PyTorch; no arguments reverse them as NumPy
 Tensor.T = property(lambda self: F.transpose(self), doc="the axes reversed (as NumPy's .T)")
+
+
 def _t(self) -> Tensor:
     """Transpose a matrix (0-d and 1-d tensors come back as they are), as torch.Tensor.t."""
     if self.ndim > 2:
