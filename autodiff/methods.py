@@ -176,6 +176,8 @@ Tensor.sub_ = Tensor.__isub__ = _inplace(E.SUB, np.subtract)
 Tensor.mul_ = Tensor.__imul__ = _inplace(E.MUL, np.multiply)
 Tensor.div_ = Tensor.__itruediv__ = _inplace(E.DIV, np.true_divide)
 Tensor.pow_ = Tensor.__ipow__ = _inplace(E.POW, np.power)
+Tensor.remainder_ = Tensor.__imod__ = _inplace(E.REMAINDER, np.remainder)
+Tensor.floor_divide_ = Tensor.__ifloordiv__ = _inplace(E.FLOOR_DIVIDE, np.floor_divide)
 
 
 def _setitem(self, index, value) -> None:
@@ -198,7 +200,7 @@ Tensor.__setitem__ = _setitem
 def _unary_inplace(name, compute):
     def method(self, *args, **kwargs):
         _check_leaf(self)
-        if _records(self, ()):
+        if _records(self, args + tuple(kwargs.values())):
             snapshot = _snapshot(self)
             return _become(self, compute(snapshot, *args, **kwargs), name)
         d = self._data
@@ -219,6 +221,9 @@ Tensor.neg_ = _unary_inplace("neg_", F.neg)
 Tensor.exp_ = _unary_inplace("exp_", F.exp)
 Tensor.tanh_ = _unary_inplace("tanh_", F.tanh)
 Tensor.sigmoid_ = _unary_inplace("sigmoid_", F.sigmoid)
+Tensor.masked_fill_ = _unary_inplace("masked_fill_", F.masked_fill)
+for _name in ("abs", "sqrt", "log", "sin", "cos", "floor", "ceil", "trunc", "round", "reciprocal"):
+    setattr(Tensor, _name + "_", _unary_inplace(_name + "_", getattr(F, _name)))
 
 
 def _copy_(self, src) -> Tensor:

@@ -101,7 +101,7 @@ class Node:
                      for i, a in enumerate(self.inputs))
 
     def __repr__(self) -> str:
-        return f"<{self.op.name.capitalize()}Backward>"
+        return f"<{''.join(part.capitalize() for part in self.op.name.split('_'))}Backward>"  # as PyTorch's
 
 
 _next_seq = itertools.count().__next__

@@ -1337,3 +1337,65 @@ def test_sort_topk_errors():
         x.topk(-1)
     with pytest.raises(IndexError, match=r"topk: Dimension out of range .*but got -3\)"):
         ad.topk(x, 1, -3)
+
+
+# ====================================================================== more in-place ops
+@pytest.mark.parametrize("name, arg, grad", [
+    (name, arg, grad) for name, arg in [("remainder_", 1.5), ("floor_divide_", 1.5), ("floor_", None), ("ceil_", None),
+                                        ("trunc_", None), ("round_", None), ("abs_", None), ("sin_", None),
+                                        ("cos_", None), ("reciprocal_", None)]
+    for grad in (False, True) if not (name == "floor_divide_" and grad)])  # torch refuses floor_divide_'s backward
+def test_more_inplace_ops_match_torch_in_values_and_gradients(name, arg, grad):
+    """Recorded (grad on, applied to a non-leaf) and plain (no grad): same values as torch, same gradients."""
+    a = np.array([2.75, -1.25, 0.4, -3.6])
+    args = () if arg is None else (arg,)
+
+    def ours(x):
+        y = x * 1.0
+        return getattr(y, name)(*args)
+
+    def theirs(x):
+        y = x * 1.0
+        return getattr(y, name)(*args)
+
+    both(ours, theirs, a, grad=grad)
+
+
+def test_modulo_and_floor_division_assignments_are_in_place_and_version_counted():
+    x = ad.tensor([5.5, -3.25, 7.0], dtype=np.float64)
+    alias = x
+    x %= 2.0
+    assert alias is x and x._vc is not None and x._vc[0] == 1
+    np.testing.assert_array_equal(alias.numpy(), [1.5, 0.75, 1.0])
+    x //= 0.5
+    np.testing.assert_array_equal(alias.numpy(), [3.0, 1.0, 2.0])
+    w = ad.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    e = (w * 1.0).exp()  # saves its output
+    with ad.no_grad():
+        e %= 2.0  # changes, unrecorded, the value exp's rule reads
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        e.sum().backward()
+    e = (w * 1.0).exp()
+    e //= 2.0  # recorded: a new buffer, so exp's saved output stays valid and the gradient is exact (zero)
+    e.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 0.0])
+
+
+def test_masked_fill_in_place_with_a_scalar_and_with_a_tensor_value():
+    mask = np.array([[True, False], [False, True]])
+    tmask = torch.from_numpy(mask)
+    both(lambda x: (x * 1.0).masked_fill_(mask, 0.5), lambda x: (x * 1.0).masked_fill_(tmask, 0.5), _arr((2, 2)))
+    both(lambda x, v: (x * 1.0).masked_fill_(mask, v), lambda x, v: (x * 1.0).masked_fill_(tmask, v),
+         _arr((2, 2)), np.array(0.25))
+    x = ad.tensor([1.0, 2.0], dtype=np.float64)  # needs no grad, but the value does: still recorded
+    v = ad.tensor(3.0, dtype=np.float64, requires_grad=True)
+    x.masked_fill_(np.array([True, True]), v)
+    x.sum().backward()
+    assert v.grad.item() == 2.0
+
+
+def test_grad_fn_names_are_camel_case_as_pytorch():
+    x = ad.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    assert repr((x // 2).grad_fn) == "<FloorDivideBackward>"
+    assert repr(ad.log_softmax(x, 0).grad_fn) == "<LogSoftmaxBackward>"
+    assert repr((x * 2).grad_fn) == "<MulBackward>"
