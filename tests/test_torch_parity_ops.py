@@ -1399,3 +1399,16 @@ def test_grad_fn_names_are_camel_case_as_pytorch():
     assert repr((x // 2).grad_fn) == "<FloorDivideBackward>"
     assert repr(ad.log_softmax(x, 0).grad_fn) == "<LogSoftmaxBackward>"
     assert repr((x * 2).grad_fn) == "<MulBackward>"
+
+
+def test_clamp_in_place_with_a_tensor_bound_that_requires_grad_is_recorded():
+    """The tensor being clamped needs no grad, the bound does: the bound still gets its gradient, as in torch."""
+    def ours(lo):
+        x = ad.tensor([0.0, 1.0, 2.0], dtype=np.float64)
+        return x.clamp_(min=lo)
+
+    def theirs(lo):
+        x = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)
+        return x.clamp_(min=lo)
+
+    both(ours, theirs, np.array(0.5))
