@@ -40,6 +40,9 @@ class Linear(Module):
     Default init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)), i.e. U[-1/sqrt(in_features),
     1/sqrt(in_features)], and b ~ U[-1/sqrt(in_features), 1/sqrt(in_features)]; drawn from
     `ad.default_rng()` (seed with `ad.manual_seed`). Re-initialize with `nn.init` for other schemes.
+
+    `weight.data` is column-major (F-contiguous), so `weight.data.T` is a row-major (in, out) matrix: the
+    products of the forward and of the weight gradient then run as plain GEMMs.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
