@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from . import functional
+from . import functional, linalg
 from . import methods as _methods  # noqa: F401  (binds operators and methods to Tensor)
 from ._state import get_default_dtype, set_default_dtype
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly

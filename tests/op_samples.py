@@ -367,6 +367,52 @@ def _masked_fill(draw):
     return (lambda x: x.masked_fill(mask, -1.5)), (x,)
 
 
+
+def _invertible(draw, batch=None, n=None):
+    """Well-conditioned square matrices: entries in [-1, 1] plus (n + 1) I (diagonally dominant), rows flipped at
+    random so determinants of both signs occur; batch shape (), (2,) or (2, 1)."""
+    batch = draw(st.sampled_from([(), (2,), (2, 1)])) if batch is None else batch
+    n = draw(st.integers(1, 3)) if n is None else n
+    m = T(draw, batch + (n, n), -1.0, 1.0).data + (n + 1) * np.eye(n)
+    flips = np.where(draw(tensors(shape=batch + (n, 1), min_value=-1, max_value=1, requires_grad=False)).data >= 0,
+                     1.0, -1.0)
+    return ad.Tensor(m * flips, dtype=np.float64, requires_grad=True)
+
+
+def _linalg_unary(fn):
+    def make(draw):
+        return fn, (_invertible(draw),)
+    return make
+
+
+def _solve(draw):
+    """B: matrices with broadcast batch dims (left or right), a vector, or a batch of vectors (A.shape[:-1])."""
+    a = _invertible(draw)
+    n, batch = a.shape[-1], a.shape[:-2]
+    kind = draw(st.sampled_from(["matrix", "vector", "batched_vector", "right"]))
+    if kind == "vector":
+        b_shape = (n,)
+    elif kind == "batched_vector":
+        b_shape = batch + (n,)
+    else:
+        b_batch = draw(st.sampled_from([(), batch, (3,) + batch]))
+        k = draw(st.integers(1, 3))
+        b_shape = b_batch + ((n, k) if kind == "matrix" else (k, n))
+        if b_shape == a.shape[:-1]:  # PyTorch would read this B as a batch of vectors
+            b_shape = (1,) + b_shape
+    return (lambda a, b: ad.linalg.solve(a, b, left=kind != "right")), (a, T(draw, b_shape))
+
+
+def _cholesky(draw):
+    """Symmetric positive-definite M M^T + n I, symmetrized inside fn so every perturbation stays symmetric."""
+    batch = draw(st.sampled_from([(), (2,), (2, 1)]))
+    n = draw(st.integers(1, 3))
+    m = T(draw, batch + (n, n), -1.0, 1.0).data
+    a = ad.Tensor(m @ np.swapaxes(m, -1, -2) + n * np.eye(n), dtype=np.float64, requires_grad=True)
+    upper = draw(st.booleans())
+    return (lambda a: ad.linalg.cholesky((a + a.mT) / 2, upper=upper)), (a,)
+
+
 SAMPLES = {
     "add": binary(ad.add), "sub": binary(ad.sub), "mul": binary(ad.mul),
     "div": binary(ad.div, ylo=0.5, yhi=2.0), "pow": _pow,
@@ -397,6 +443,8 @@ SAMPLES = {
     "cumsum": _scan(ad.cumsum), "cumprod": _scan(ad.cumprod, nonzero=True), "norm": _norm,
     "flip": _flip, "roll": _roll, "tril": _triangle(ad.tril), "triu": _triangle(ad.triu), "diagonal": _diagonal,
     "repeat": _repeat, "gather": _gather, "masked_fill": _masked_fill,
+    "inv": _linalg_unary(ad.linalg.inv), "det": _linalg_unary(ad.linalg.det),
+    "slogdet": _linalg_unary(lambda a: ad.linalg.slogdet(a).logabsdet), "solve": _solve, "cholesky": _cholesky,
 }
 
 
