@@ -240,7 +240,7 @@ def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
 def _dim(name: str, d, ndim: int) -> int:
     """One dim as a non-negative index (`norm_axes`' rule: checked, never wrapped), its error naming `name`."""
     try:
-        return norm_axes(int(d), ndim)[0]
+        return norm_axes(operator.index(d), ndim)[0]
     except np.exceptions.AxisError as e:
         raise np.exceptions.AxisError(f"{name}: {e}") from None
 
@@ -484,23 +484,13 @@ def einsum(subscripts: str, *operands) -> Tensor:
 
 
 # ---------------------------------------------------------------- PyTorch-style reductions, scans, reorderings
-def _tdim(name: str, d, ndim: int) -> int:
-    """One dim as a non-negative index, with PyTorch's error (an IndexError) naming `name`; 0-d takes 0 and -1."""
-    n = builtins.max(ndim, 1)
-    d = operator.index(d)
-    if not -n <= d < n:
-        raise np.exceptions.AxisError(f"{name}: Dimension out of range (expected to be in range of "
-                                      f"[{-n}, {n - 1}], but got {d})")
-    return d % n
-
-
-def _tdims(name: str, dims, ndim: int) -> tuple:
-    """A dim or a sequence of dims, checked as PyTorch does (in range, no repeats), in the given order."""
+def _dims(name: str, dims, ndim: int) -> tuple:
+    """A dim or a sequence of dims, each by `_dim`'s rule, in the given order; a repeated dim raises (as PyTorch)."""
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
-    out = tuple(_tdim(name, d, ndim) for d in dims)
-    for k, d in enumerate(out):
-        if d in out[:k]:
-            raise RuntimeError(f"{name}: dim {d} appears multiple times in the list of dims")
+    out = tuple(_dim(name, d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        d = next(d for k, d in enumerate(out) if d in out[:k])
+        raise RuntimeError(f"{name}: dim {d} appears multiple times in the list of dims")
     return out
 
 
@@ -512,7 +502,7 @@ def _extremum(op, name):
     def fn(x, dim=(), keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
         x = _as_tensor(x)
         ax = _axis(axis, None if dim == () else dim)
-        axes = None if ax is None or ax == () else _tdims(name, ax, x.ndim)
+        axes = None if ax is None or ax == () else _dims(name, ax, x.ndim)
         if x.size == 0:
             if axes is None:
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -539,7 +529,7 @@ def _scan(op, name):
         d = _axis(axis, dim)
         if d is None:
             raise TypeError(f"{name}() missing required argument 'dim'")
-        d = _tdim(name, d, x.ndim)
+        d = _dim(name, d, x.ndim)
         if x.ndim == 0:  # a 0-d tensor is its own running sum/product
             return reshape(apply(op, (reshape(x, (1,)),), {"axis": 0}), ())
         return apply(op, (x,), {"axis": d})
@@ -566,7 +556,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool =
     if x.dtype.kind != "f":
         raise RuntimeError(f"norm: Expected a floating point tensor as input. Got {x.dtype}")
     ax = _axis(axis, dim)
-    axes = None if ax is None else _tdims("norm", ax, x.ndim)
+    axes = None if ax is None else _dims("norm", ax, x.ndim)
     if x.ndim == 0 or axes == ():
         axes = None
     if np.isinf(p) and (x.size == 0 if axes is None else builtins.any(x.shape[d] == 0 for d in axes)):
@@ -578,7 +568,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool =
 def flip(x, dims) -> Tensor:
     """Reverse the order of elements along `dims` (an int or a sequence)."""
     x = _as_tensor(x)
-    axes = _tdims("flip", dims, x.ndim)
+    axes = _dims("flip", dims, x.ndim)
     return apply(S.FLIP, (x,), {"axes": axes if x.ndim else ()})
 
 
@@ -595,7 +585,7 @@ def roll(x, shifts, dims=None) -> Tensor:
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_t)}, dims:{len(dims_t)}")
     if x.ndim == 0:
         raise np.exceptions.AxisError(f"roll: Dimension specified as {dims_t[0]} but tensor has no dimensions")
-    axes = tuple(_tdim("roll", d, x.ndim) for d in dims_t)
+    axes = tuple(_dim("roll", d, x.ndim) for d in dims_t)
     return apply(S.ROLL, (x,), {"shifts": tuple(int(s) for s in shifts_t), "axes": axes})
 
 
@@ -619,7 +609,7 @@ def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     x = _as_tensor(x)
     if x.ndim < 2:
         raise RuntimeError(f"diagonal: expected a tensor with at least 2 dimensions, got shape {x.shape}")
-    d1, d2 = _tdim("diagonal", dim1, x.ndim), _tdim("diagonal", dim2, x.ndim)
+    d1, d2 = _dim("diagonal", dim1, x.ndim), _dim("diagonal", dim2, x.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
     return apply(S.DIAGONAL, (x,), {"offset": int(offset), "dim1": d1, "dim2": d2})
@@ -678,7 +668,7 @@ def gather(x, dim: int, index) -> Tensor:
     x in the other dims. Gradients scatter-add into x."""
     x = _as_tensor(x)
     idx = np.asarray(index._data if isinstance(index, Tensor) else index)
-    d = _tdim("gather", dim, x.ndim)
+    d = _dim("gather", dim, x.ndim)
     if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind in "f"):
         raise RuntimeError(f"gather: Expected an integer dtype for index, got {idx.dtype}")
     idx = idx.astype(np.int64, copy=False)
@@ -758,7 +748,7 @@ def _logical_reduction(np_fn, name):
     def fn(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
         x = _as_tensor(x)
         ax = _axis(axis, dim)
-        axes = None if ax is None else _tdims(name, ax, x.ndim)
+        axes = None if ax is None else _dims(name, ax, x.ndim)
         if x.ndim == 0:
             axes = None
         return Tensor._wrap(np.asarray(np_fn(x._data, axis=axes, keepdims=_keep(keepdims, keepdim))))
@@ -801,7 +791,7 @@ def _take(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
 def sort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
     """(values, indices) sorted along `dim`; gradients flow through the values. The sort is always stable."""
     x = _as_tensor(x)
-    d = _tdim("sort", dim, x.ndim)
+    d = _dim("sort", dim, x.ndim)
     if x.ndim == 0:
         return SortResult(clone(x), Tensor._wrap(np.zeros((), dtype=np.int64)))
     idx = _argsort(x._data, d, descending).astype(np.int64, copy=False)
@@ -811,7 +801,7 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> So
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
     """The k largest (or smallest) elements along `dim` and their indices; always returned sorted."""
     x = _as_tensor(x)
-    d = _tdim("topk", dim, x.ndim)
+    d = _dim("topk", dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     k = operator.index(k)
     if not (0 <= k <= n and (k or x.ndim)):

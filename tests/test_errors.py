@@ -59,7 +59,7 @@ def test_backward_on_tensor_without_graph():
 
 def test_bad_axis_and_reshape_and_index():
     x = ad.ones(2, 3)
-    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+    with pytest.raises(ValueError, match=r"Dimension out of range .*but got 2"):
         x.sum(axis=2)
     with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\)"):
         x.reshape(4)

@@ -43,8 +43,8 @@ def norm_axes(axis, ndim: int) -> tuple:
     for a in axis:
         a = int(a)
         if not -n <= a < n:
-            raise np.exceptions.AxisError(f"axis {a} is out of bounds for a tensor of dimension {ndim} "
-                                          f"(expected one in [{-n}, {n - 1}])")
+            raise np.exceptions.AxisError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                                          f"but got {a})")
         out.append(a % n)
     return tuple(sorted(out))
 
