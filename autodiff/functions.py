@@ -970,18 +970,8 @@ def _np_einsum(subscripts, *operands, **kw):
     return einsum(subscripts, *operands)
 
 
-def _linalg_fn(name: str):
-    """`ad.linalg.<name>`, looked up on first call (`autodiff.linalg` imports this module)."""
-    def fn(*args, **kw):
-        from . import linalg
-        return getattr(linalg, name)(*args, **kw)
-    return fn
-
-
 ARRAY_FUNCTION_OPS = _tensor_module.ARRAY_FUNCTION_OPS
 ARRAY_FUNCTION_OPS.update({
-    np.linalg.inv: _linalg_fn("inv"), np.linalg.det: _linalg_fn("det"), np.linalg.slogdet: _linalg_fn("slogdet"),
-    np.linalg.solve: _linalg_fn("_np_solve"), np.linalg.cholesky: _linalg_fn("cholesky"),
     np.where: where, np.sum: _np_sum, np.mean: _np_mean, np.reshape: _np_reshape,
     np.transpose: _np_transpose, np.swapaxes: swapaxes, np.expand_dims: _np_expand_dims,
     np.broadcast_to: broadcast_to, np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis),

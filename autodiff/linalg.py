@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .functions import _as_tensor, matmul, reshape
+from .functions import ARRAY_FUNCTION_OPS, _as_tensor, matmul, reshape
 from .functions import abs as _abs
 from .functions import amax as _amax
 from .functions import amin as _amin
@@ -178,3 +178,8 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
         raise ValueError(f"linalg.vecdot: shapes {x.shape} and {y.shape} are not broadcastable") from None
     norm_axes(dim, len(shape))
     return _sum(x * y, axis=dim)
+
+
+# NumPy's functions on Tensors dispatch here (the ops' own rules call them, so create_graph records their derivatives)
+ARRAY_FUNCTION_OPS.update({np.linalg.inv: inv, np.linalg.det: det, np.linalg.slogdet: slogdet,
+                           np.linalg.solve: _np_solve, np.linalg.cholesky: cholesky})
