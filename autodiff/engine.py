@@ -62,6 +62,45 @@ def _anomaly_check(node, i: int, gi) -> None:
             f"Its forward was called at:\n{where}")
 
 
+_POSITIONS = (None, (0,), (0, 1))  # input positions of a node with _n = 1, 2
+
+
+def _parent_as_recorded(node, i: int, a: Tensor) -> tuple:
+    """(requires_grad, grad_fn) of input `a`, which changed in place after `node` recorded it.
+
+    Raises if the node's rules read that input; otherwise follows the input's history as recorded.
+    """
+    expected = node.versions[i] if node.versions is not None else 0
+    saved = node.op.saved_inputs
+    if saved is None or i in saved:
+        raise _version_error(node, i, a, expected)
+    return a._as_of(expected)
+
+
+def _fit_to_input(gi, data, op, i: int):
+    """An input's gradient with the input's shape (broadcasting undone) and dtype."""
+    if gi.shape != data.shape:
+        try:
+            gi = sum_to(gi, data.shape)
+        except ValueError as e:
+            raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
+    if gi.dtype != data.dtype:
+        gi = gi.astype(data.dtype)
+    return gi
+
+
+def _run_node_hooks(node, g, create_graph: bool):
+    """The gradient of a node's output after the hooks registered on it (which may replace it)."""
+    for hook in node.hooks:
+        out = hook(_wrap_grad(g, create_graph))
+        if out is not None:
+            g = _unwrap_hook_result(out, create_graph)
+            if np.shape(g) != np.shape(node.ans):  # the rules rely on g having the output's shape
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on {node!r} changed the "
+                                   f"gradient's shape from {np.shape(node.ans)} to {np.shape(g)}")
+    return g
+
+
 def _wrap_grad(g, create_graph: bool):
     return g if create_graph else Tensor._wrap(g)
 
@@ -176,14 +215,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             else:
                 node = heappop(heap)[1]
             g = grads.pop(node)
-            n = node._n  # (Node.inputs and Node.args, inlined: the hot path)
-            if n == 2:
-                inputs, args = (node._x, node._y), (node._ax, node._ay)
-            elif n == 1:
-                inputs, args = (node._x,), (node._ax,)
-            elif n:
-                inputs, args = node._x, node._ax
-            else:
+            n = node._n  # 1 or 2 inputs in slots of their own, or -1 for tuples (see Node); 0 once freed
+            if not n:
                 raise RuntimeError(FREED_MSG)
             if needed is not None and node not in needed:
                 continue
@@ -191,37 +224,34 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 for k in target_nodes[node]:
                     captured[k] = g
             if node.hooks:
-                for hook in node.hooks:
-                    out = hook(_wrap_grad(g, create_graph))
-                    if out is not None:
-                        g = _unwrap_hook_result(out, create_graph)
-                        if np.shape(g) != np.shape(node.ans):  # the rules rely on g having the output's shape
-                            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on {node!r} changed the "
-                                               f"gradient's shape from {np.shape(node.ans)} to {np.shape(g)}")
+                g = _run_node_hooks(node, g, create_graph)
             op = node.op
             if node.out_vc is not None and node.out_vc[0]:
                 raise _output_version_error(node)
+            x, y = node._x, node._y
             if create_graph:
                 ans = None
                 if op.uses_ans:  # the output itself, as a tensor whose history is this node
                     ans = Tensor._wrap(node.ans)
                     ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.out_vc
-                args = inputs
+                ax, ay = x, y  # the rules get the inputs themselves, so that they are recorded
             else:
                 ans = node.ans
+                ax, ay = node._ax, node._ay
             params = node.params
             vjps = op.vjp
             variadic = op.variadic
-            saved = op.saved_inputs
             versions = node.versions
-            for i, a in enumerate(inputs):
+            # the loop below reads inputs from the slots, without building tuples (the hot path);
+            # only tuple-input and variadic nodes need the argument tuple
+            args = ax if n < 0 else ((ax, ay) if n == 2 else (ax,)) if variadic else None
+            for i in _POSITIONS[n] if n > 0 else range(len(x)):
+                a = x[i] if n < 0 else y if i else x
                 if not isinstance(a, Tensor):
                     continue
                 vc = a._vc
-                if vc is not None and vc[0] != (expected := versions[i] if versions is not None else 0):
-                    if saved is None or i in saved:
-                        raise _version_error(node, i, a, expected)
-                    req, p = a._as_of(expected)  # changed in place since: follow its history as recorded
+                if vc is not None and vc[0] != (versions[i] if versions is not None else 0):
+                    req, p = _parent_as_recorded(node, i, a)  # changed in place since (or raises)
                 else:
                     req = a.requires_grad
                     p = a.grad_fn
@@ -235,25 +265,17 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     rule = vjps[i]
                     if rule is None:
                         continue
-                    if params:
-                        gi = rule(g, ans, *args, **params)
-                    elif n == 2:  # a plain call, no argument tuple to build: the hot path
-                        gi = rule(g, ans, args[0], args[1])
+                    if n == 2:  # plain calls, no argument tuple to build: the hot path
+                        gi = rule(g, ans, ax, ay, **params) if params else rule(g, ans, ax, ay)
                     elif n == 1:
-                        gi = rule(g, ans, args[0])
+                        gi = rule(g, ans, ax, **params) if params else rule(g, ans, ax)
                     else:
-                        gi = rule(g, ans, *args)
+                        gi = rule(g, ans, *args, **params)
                 data = a._data
                 kind = type(gi)
-                if kind is not type(data) or kind is _ndarray:  # (two NumPy scalars of one type agree)
-                    if gi.shape != data.shape:
-                        try:
-                            gi = sum_to(gi, data.shape)
-                        except ValueError as e:
-                            raise RuntimeError(f"{op.name}: gradient for input {i}: {e}") from None
-                    gdt = gi.dtype
-                    if gdt is not data.dtype and gdt != data.dtype:
-                        gi = gi.astype(data.dtype)
+                if (kind is not type(data) or kind is _ndarray) and (  # (two NumPy scalars of one type agree)
+                        gi.shape != data.shape or gi.dtype is not data.dtype):
+                    gi = _fit_to_input(gi, data, op, i)
                 if anomaly:
                     _anomaly_check(node, i, gi)
                 if p is None:

@@ -20,7 +20,7 @@ _new = Tensor.__new__
 
 
 class Node:
-    """One recorded op application: what backward needs to run the op's VJP rules.
+    """One recorded op application (made by `record`): what backward needs to run the op's VJP rules.
 
     `inputs` are the op's arguments as given (Tensors or constants), `args` their
     arrays, `ans` the output array, `seq` the creation order (backward runs
@@ -35,38 +35,6 @@ class Node:
 
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
                  "trace", "__weakref__")
-
-    def __init__(self, out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: bool) -> None:
-        """Record that `out` was made by `op` from `inputs` (their arrays `args`); mark it as requiring grad.
-
-        `moved`: some input was changed in place since it was made, so the versions seen now are kept
-        (None stands for "every input at version 0", the common case).
-        """
-        self.op = op
-        n = len(inputs)
-        if n == 2:
-            self._x, self._y = x, y = inputs
-            self._ax, self._ay = args
-            self.versions = (_version(x), _version(y)) if moved else None
-        elif n == 1:
-            x = self._x = inputs[0]
-            self._ax = args[0]
-            self._y = self._ay = None
-            self.versions = (_version(x),) if moved else None
-        else:
-            self._x, self._ax, self._y, self._ay = inputs, args, None, None
-            self.versions = tuple([_version(a) for a in inputs]) if moved else None
-            n = -1
-        self._n = n
-        self.params = params
-        self.ans = out._data
-        # rules that read the output need to know if it is changed in place later
-        self.out_vc = out._vc = [0] if op.uses_ans else None
-        self.seq = _next_seq()
-        self.hooks = None
-        self.trace = user_frames() if config.anomaly else None
-        out.requires_grad = True
-        out.grad_fn = self
 
     def _pack(self, first, second):
         n = self._n
@@ -105,8 +73,55 @@ class Node:
 
 
 _next_seq = itertools.count().__next__
+_blank_node = object.__new__
 
 
+def record(out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: bool) -> Node:
+    """Record that `out` was made by `op` from `inputs` (their arrays `args`); mark it as requiring grad.
+
+    `moved`: some input was changed in place since it was made, so the versions seen now are kept
+    (None stands for "every input at version 0", the common case).
+    """
+    n = len(inputs)
+    if n == 2:
+        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved)
+    if n == 1:
+        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved)
+    return record_node(out, op, params, -1, inputs, None, args, None, moved)
+
+
+def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool) -> Node:
+    """`record` with the inputs already in Node's layout (see Node: `n` is 1, 2 or -1 for tuples in `x`, `ax`).
+
+    The one- and two-input hot paths call this directly: no argument tuples, no `__init__` dispatch.
+    """
+    node = _blank_node(Node)
+    node.op = op
+    node._n = n
+    node._x = x
+    node._y = y
+    node._ax = ax
+    node._ay = ay
+    node.versions = _versions(n, x, y) if moved else None
+    node.params = params
+    node.ans = out._data
+    # rules that read the output need to know if it is changed in place later
+    node.out_vc = out._vc = [0] if op.uses_ans else None
+    node.seq = _next_seq()
+    node.hooks = None
+    node.trace = user_frames() if config.anomaly else None
+    out.requires_grad = True
+    out.grad_fn = node
+    return node
+
+
+def _versions(n: int, x, y) -> tuple:
+    """The inputs' versions now, one per input (Node's layout)."""
+    if n == 2:
+        return _version(x), _version(y)
+    if n == 1:
+        return (_version(x),)
+    return tuple([_version(a) for a in x])
 
 
 def _version(a) -> int:
@@ -141,7 +156,7 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     t.grad = None
     t._hooks = None
     if req and state.grad_enabled:
-        Node(t, op, args, tuple(datas), params, moved)
+        record(t, op, args, tuple(datas), params, moved)
     else:
         t.requires_grad = False
         t.grad_fn = None
@@ -173,7 +188,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
         t._hooks = None
         if x.requires_grad and state.grad_enabled:
             vc = x._vc
-            Node(t, op, (x,), (d,), defaults, vc is not None and vc[0] != 0)
+            record_node(t, op, defaults, 1, x, None, d, None, vc is not None and vc[0] != 0)
         else:
             t.requires_grad = False
             t.grad_fn = None
@@ -227,7 +242,7 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
         t.grad = None
         t._hooks = None
         if (rx or ry) and state.grad_enabled:
-            Node(t, op, (x, y), (dx, dy), _NO_PARAMS, moved)
+            record_node(t, op, _NO_PARAMS, 2, x, y, dx, dy, moved)
         else:
             t.requires_grad = False
             t.grad_fn = None
