@@ -10,12 +10,29 @@ class _ThreadState(threading.local):
     """Grad mode and forward-mode tangents are per thread, as in PyTorch."""
 
     def __init__(self) -> None:
-        self.grad_enabled = True
+        self.grad_enabled = True  # change only through set_grad_mode, which keeps grad_off_threads true
         self.inference = False  # inside inference_mode()
         self.forward_tangents: dict | None = None  # Tensor -> tangent array while jvp runs
 
 
 state = _ThreadState()
+
+# how many threads have grad mode off right now: while 0, every thread records, and ops skip the per-thread lookup
+# (a thread that ends with grad mode off leaves it above 0 for good, which only costs that lookup)
+grad_off_threads = [0]
+_grad_mode_lock = threading.Lock()
+
+
+def set_grad_mode(mode: bool) -> bool:
+    """Set this thread's grad mode (recording on or off); returns the mode it replaces."""
+    mode = bool(mode)
+    prev = state.grad_enabled
+    if mode != prev:
+        with _grad_mode_lock:
+            grad_off_threads[0] += -1 if mode else 1
+        state.grad_enabled = mode
+    return prev
+
 
 # how many forward-mode (jvp) contexts are open in any thread: while 0, ops skip the per-thread lookup
 forward_mode_users = [0]

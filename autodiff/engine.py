@@ -6,7 +6,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from ._state import config, state
+from ._state import config, set_grad_mode
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -204,8 +204,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             grads[n] = g
             heappush(heap, (-n.seq, n))
     anomaly = config.anomaly
-    prev_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+    prev_mode = set_grad_mode(create_graph)
     # `held`: the one pending node, kept off the heap while nothing else is pending (a chain's common case)
     held = heappop(heap)[1] if len(heap) == 1 else None
     try:
@@ -295,7 +294,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 node._n = 0
                 node._x = node._y = node._ax = node._ay = node.ans = None
     finally:
-        state.grad_enabled = prev_mode
+        set_grad_mode(prev_mode)
 
     # leaves: hooks, then accumulate (or capture)
     handed: set = set()

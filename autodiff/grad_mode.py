@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from ._state import state
+from ._state import set_grad_mode, state
 
 
 def is_grad_enabled() -> bool:
@@ -31,15 +31,15 @@ class _GradMode:
         self._prev: list[tuple[bool, bool]] = []
 
     def _switch(self) -> tuple[bool, bool]:
-        prev = state.grad_enabled, state.inference
-        state.grad_enabled = self._mode
+        prev = set_grad_mode(self._mode), state.inference
         if self._inference is not None:
             state.inference = self._inference
         return prev
 
     @staticmethod
     def _restore(prev: tuple[bool, bool]) -> None:
-        state.grad_enabled, state.inference = prev
+        set_grad_mode(prev[0])
+        state.inference = prev[1]
 
     def __enter__(self):
         self._prev.append(self._switch())

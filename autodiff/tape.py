@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._state import config, forward_mode_users, state
+from ._state import config, forward_mode_users, grad_off_threads, state
 from .anomaly import user_frames
 from .tensor import Tensor, _to_array
 
@@ -149,13 +149,13 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
         else:
             push(a if isinstance(a, _AS_IS) else _to_array(a))
     out = op.forward(*datas, **params) if params else op.forward(*datas)
-    if type(out) in _PY_SCALARS:
+    if type(out) is not _ndarray and type(out) in _PY_SCALARS:
         out = _to_array(out)
     t = _new(Tensor)
     t._data = out
     t.grad = None
     t._hooks = None
-    if req and state.grad_enabled:
+    if req and (not grad_off_threads[0] or state.grad_enabled):
         record(t, op, args, tuple(datas), params, moved)
     else:
         t.requires_grad = False
@@ -186,7 +186,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
         t._data = forward(d)
         t.grad = None
         t._hooks = None
-        if x.requires_grad and state.grad_enabled:
+        if x.requires_grad and (not grad_off_threads[0] or state.grad_enabled):
             vc = x._vc
             record_node(t, op, defaults, 1, x, None, d, None, vc is not None and vc[0] != 0)
         else:
@@ -235,13 +235,13 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
             if err is e:
                 raise
             raise err from e
-        if type(out) in _PY_SCALARS:
+        if type(out) is not _ndarray and type(out) in _PY_SCALARS:
             out = _to_array(out)
         t = _new(Tensor)
         t._data = out
         t.grad = None
         t._hooks = None
-        if (rx or ry) and state.grad_enabled:
+        if (rx or ry) and (not grad_off_threads[0] or state.grad_enabled):
             record_node(t, op, _NO_PARAMS, 2, x, y, dx, dy, moved)
         else:
             t.requires_grad = False

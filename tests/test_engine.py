@@ -231,6 +231,45 @@ def test_grad_mode_is_thread_local():
     assert results == {"worker_start": True, "worker_after": True, "main": False}
 
 
+def test_recording_follows_each_threads_own_grad_mode():
+    # ops skip the per-thread lookup only while no thread has grad mode off; check both directions
+    from autodiff._state import grad_off_threads
+
+    x = t64([1.0, 2.0])
+    seen = {}
+    inside, done = threading.Event(), threading.Event()
+
+    def worker_off():
+        with ad.no_grad():
+            seen["worker_in_no_grad"] = (x * 2).requires_grad
+            inside.set()
+            done.wait(5)
+        seen["worker_after"] = (x * 2).requires_grad
+
+    t = threading.Thread(target=worker_off)
+    t.start()
+    inside.wait(5)
+    seen["main_while_worker_off"] = (ad.tanh(x) * 2 + 1).requires_grad
+    done.set()
+    t.join()
+
+    def worker_on():
+        seen["worker_while_main_off"] = (ad.tanh(x) + 1).requires_grad
+
+    with ad.no_grad():
+        t = threading.Thread(target=worker_on)
+        t.start()
+        t.join()
+        seen["main_in_no_grad"] = (x * 2).requires_grad
+    ad.set_grad_enabled(False)
+    seen["main_set_off"] = (x + 1).requires_grad
+    ad.set_grad_enabled(True)
+    (x * x).sum().backward()  # backward turns recording off while it runs, and back on
+    assert seen == {"worker_in_no_grad": False, "worker_after": True, "main_while_worker_off": True,
+                    "worker_while_main_off": True, "main_in_no_grad": False, "main_set_off": False}
+    assert grad_off_threads[0] == 0 and (x * 2).requires_grad
+
+
 def test_detach_cuts_the_graph_and_shares_data():
     x = t64([1.0, 2.0])
     y = x * 2
