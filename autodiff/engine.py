@@ -49,7 +49,8 @@ def _version_error(node, i, a, expected) -> RuntimeError:
 def _output_version_error(node) -> RuntimeError:
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-        f"the output of {node!r} ({node.op.name}) is at version {node.out_vc[0]}; expected version 0 instead.")
+        f"the output of {node!r} ({node.op.name}) is at version {node.out_vc[0][0]}; expected version "
+        f"{node.out_vc[1]} instead.")
 
 
 def _anomaly_check(node, i: int, gi) -> None:
@@ -205,15 +206,19 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             heappush(heap, (-n.seq, n))
     anomaly = config.anomaly
     prev_mode = set_grad_mode(create_graph)
-    # `held`: the one pending node, kept off the heap while nothing else is pending (a chain's common case)
-    held = heappop(heap)[1] if len(heap) == 1 else None
+    # `held`: the one pending node while nothing else is pending (a chain's common case), kept off the heap
+    # with its gradient `held_g` out of `grads`
+    held = held_g = None
+    if len(heap) == 1:
+        held = heappop(heap)[1]
+        held_g = grads.pop(held)
     try:
         while held is not None or heap:
             if held is not None:
-                node, held = held, None
+                node, g, held = held, held_g, None
             else:
                 node = heappop(heap)[1]
-            g = grads.pop(node)
+                g = grads.pop(node)
             n = node._n  # 1 or 2 inputs in slots of their own, or -1 for tuples (see Node); 0 once freed
             if not n:
                 raise RuntimeError(FREED_MSG)
@@ -225,14 +230,16 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             if node.hooks:
                 g = _run_node_hooks(node, g, create_graph)
             op = node.op
-            if node.out_vc is not None and node.out_vc[0]:
+            if node.out_vc is not None and node.out_vc[0][0] != node.out_vc[1]:
                 raise _output_version_error(node)
             x, y = node._x, node._y
             if create_graph:
                 ans = None
                 if op.uses_ans:  # the output itself, as a tensor whose history is this node
                     ans = Tensor._wrap(node.ans)
-                    ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.out_vc
+                    if node.out_vc is None:  # the output's own counter, made now (see Tensor._new_counter)
+                        node.out_vc = ([0], 0)
+                    ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.out_vc[0]
                 ax, ay = x, y  # the rules get the inputs themselves, so that they are recorded
             else:
                 ans = node.ans
@@ -279,17 +286,19 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     _anomaly_check(node, i, gi)
                 if p is None:
                     leaf_grads[a] = gi if a not in leaf_grads else leaf_grads[a] + gi
+                elif p is held:
+                    held_g = held_g + gi
                 elif p in grads:
                     grads[p] = grads[p] + gi
+                elif held is None and not heap:
+                    held, held_g = p, gi
                 else:
+                    if held is not None:
+                        grads[held] = held_g
+                        heappush(heap, (-held.seq, held))
+                        held = None
                     grads[p] = gi
-                    if held is None and not heap:
-                        held = p
-                    else:
-                        if held is not None:
-                            heappush(heap, (-held.seq, held))
-                            held = None
-                        heappush(heap, (-p.seq, p))
+                    heappush(heap, (-p.seq, p))
             if not retain_graph:  # free what backward needed (see Node: _n is 0 once freed)
                 node._n = 0
                 node._x = node._y = node._ax = node._ay = node.ans = None

@@ -134,10 +134,10 @@ def _become(self, result: Tensor, opname: str) -> Tensor:
     history = list(getattr(self, "_history", ()))
     history.append((version, self.requires_grad, self.grad_fn))
     self._history = history
-    self._vc = [version]
     self._data = result._data
     self.grad_fn = result.grad_fn
     self.requires_grad = result.requires_grad
+    self._new_counter(version)
     tangents = state.forward_tangents
     if tangents is not None:
         if result in tangents:

@@ -105,8 +105,8 @@ def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool
     node.versions = _versions(n, x, y) if moved else None
     node.params = params
     node.ans = out._data
-    # rules that read the output need to know if it is changed in place later
-    node.out_vc = out._vc = [0] if op.uses_ans else None
+    # (counter, version at record) of the output, for rules that read it; made when first needed (Tensor._counter)
+    node.out_vc = out._vc = None
     node.seq = _next_seq()
     node.hooks = None
     node.trace = user_frames() if config.anomaly else None
@@ -258,9 +258,7 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
 def _share_version_counter(base, view: Tensor) -> None:
     """A view shares its base's version counter, so an in-place change through either is seen."""
     if isinstance(base, Tensor):
-        if base._vc is None:
-            base._vc = [0]
-        view._vc = base._vc  # view ops' rules never read their output, so no out_vc to keep
+        view._vc = base._counter()  # view ops' rules never read their output, so no out_vc to keep
 
 
 def _push_tangent(op, args, datas, params, out: Tensor) -> None:

@@ -132,10 +132,30 @@ class Tensor:
         return 0 if self._vc is None else self._vc[0]
 
     def _bump_version(self) -> None:
-        if self._vc is None:
-            self._vc = [1]
+        """Count a change made to this tensor's data in place."""
+        self._counter()[0] += 1
+
+    def _counter(self) -> list:
+        """This tensor's version counter, made on first need (shared with views and detached copies)."""
+        return self._vc if self._vc is not None else self._new_counter(0)
+
+    def _new_counter(self, version: int) -> list:
+        """Give this tensor a new version counter at `version`.
+
+        An output that its op's rule reads back (tanh's, exp's) shares the counter with the node that saved
+        it, so a later change in place is caught at backward instead of giving a wrong gradient. Nodes make
+        no counter when they record (most outputs never change), so the link is made here.
+        """
+        node = self.grad_fn
+        if node is not None and node.out_vc is None and node.ans is self._data and node.op.uses_ans:
+            node.out_vc = ([version], version)
+            vc = node.out_vc[0]
+        elif node is not None and node.out_vc is not None and node.ans is self._data and version == node.out_vc[1]:
+            vc = node.out_vc[0]  # made already, for the output's stand-in in a create_graph backward
         else:
-            self._vc[0] += 1
+            vc = [version]
+        self._vc = vc
+        return vc
 
     def _as_of(self, version: int) -> tuple:
         """(requires_grad, grad_fn) this tensor had at `version`: in-place ops rebase its history."""
@@ -193,9 +213,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
         t = Tensor._wrap(self._data)
-        if self._vc is None:
-            self._vc = [0]
-        t._vc = self._vc  # same storage: in-place changes through either are seen
+        t._vc = self._counter()  # same storage: in-place changes through either are seen
         return t
 
     def detach_(self) -> Tensor:

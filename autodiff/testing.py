@@ -46,10 +46,24 @@ def shape_pairs(draw, max_dims: int = 3, max_side: int = 4) -> tuple:
 
 def arrays(shape=None, dtype=np.float64, min_value: float = -3.0, max_value: float = 3.0,
            unique: bool = False) -> st.SearchStrategy:
-    """Finite float arrays of `shape` (drawn with `shapes()` when None)."""
+    """Finite float arrays of `shape` (drawn with `shapes()` when None).
+
+    Elements are drawn at the dtype's own precision, so `unique` holds after the cast (two float64 draws can
+    round to one float32), and bounds between two representable values are rounded inward.
+    """
     shape = shapes() if shape is None else shape
-    elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, width=64)
-    return hnp.arrays(dtype=dtype, shape=shape, elements=elements, unique=unique)
+    dt = np.dtype(dtype)
+    lo, hi = _inward(min_value, dt, up=True), _inward(max_value, dt, up=False)
+    elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=dt.itemsize * 8)
+    return hnp.arrays(dtype=dt, shape=shape, elements=elements, unique=unique)
+
+
+def _inward(bound: float, dtype: np.dtype, up: bool) -> float:
+    """`bound` as the nearest value of `dtype` on the inside of the range (above it for a lower bound)."""
+    v = dtype.type(bound)
+    if (v < bound) if up else (v > bound):
+        v = np.nextafter(v, dtype.type(np.inf if up else -np.inf))
+    return float(v)
 
 
 @st.composite

@@ -295,6 +295,40 @@ def test_inplace_change_of_a_saved_value_is_detected_at_backward():
         y.sum().backward()
 
 
+def test_inplace_change_of_a_saved_output_is_detected_in_every_way_it_can_happen():
+    # the output's counter is made only when first needed; each way of making it must reach the saving node
+    def changed_through(change):
+        x = t64([1.0, 2.0])
+        y = x * 1
+        y.exp_()  # a recorded in-place op whose rule reads its output (the new buffer)
+        change(y)
+        with pytest.raises(RuntimeError, match="output of <ExpBackward>.*is at version 2; expected version 1"):
+            y.sum().backward()
+
+    def directly(y):
+        with ad.no_grad():
+            y.add_(1)
+
+    def through_a_view(y):
+        v = y[:]
+        with ad.no_grad():
+            v.mul_(2)
+
+    def through_a_detached_copy(y):
+        y.detach().zero_()
+
+    for change in (directly, through_a_view, through_a_detached_copy):
+        changed_through(change)
+
+    x = t64([1.0, 2.0])  # the output's stand-in in a create_graph backward shares the output's counter
+    y = ad.tanh(x)
+    (g,) = ad.grad(y.sum(), x, create_graph=True)
+    with ad.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        g.sum().backward()
+
+
 def test_inplace_change_of_a_saved_input_names_versions():
     w = t64([1.0, 2.0])
     c = ad.tensor([3.0, 4.0], dtype=np.float64)
