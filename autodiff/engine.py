@@ -237,9 +237,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 ans = None
                 if op.uses_ans:  # the output itself, as a tensor whose history is this node
                     ans = Tensor._wrap(node.ans)
-                    if node.out_vc is None:  # the output's own counter, made now (see Tensor._new_counter)
-                        node.out_vc = ([0], 0)
-                    ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.out_vc[0]
+                    ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.output_counter()
                 ax, ay = x, y  # the rules get the inputs themselves, so that they are recorded
             else:
                 ans = node.ans

@@ -36,6 +36,17 @@ class Node:
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
                  "trace", "__weakref__")
 
+    def output_counter(self, version: int = 0) -> list:
+        """The version counter of this node's output, made at `version` if it has none yet.
+
+        Made on first need (Tensor._new_counter, or the output's stand-in in a create_graph backward), since
+        most outputs never change; `out_vc` keeps it with the version it had when the rules' saved output was
+        current.
+        """
+        if self.out_vc is None:
+            self.out_vc = ([version], version)
+        return self.out_vc[0]
+
     def _pack(self, first, second):
         n = self._n
         return (first, second) if n == 2 else (first,) if n == 1 else first if n else None
@@ -105,8 +116,7 @@ def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool
     node.versions = _versions(n, x, y) if moved else None
     node.params = params
     node.ans = out._data
-    # (counter, version at record) of the output, for rules that read it; made when first needed (Tensor._counter)
-    node.out_vc = out._vc = None
+    node.out_vc = out._vc = None  # made when first needed: see Node.output_counter
     node.seq = _next_seq()
     node.hooks = None
     node.trace = user_frames() if config.anomaly else None

@@ -147,11 +147,8 @@ class Tensor:
         no counter when they record (most outputs never change), so the link is made here.
         """
         node = self.grad_fn
-        if node is not None and node.out_vc is None and node.ans is self._data and node.op.uses_ans:
-            node.out_vc = ([version], version)
-            vc = node.out_vc[0]
-        elif node is not None and node.out_vc is not None and node.ans is self._data and version == node.out_vc[1]:
-            vc = node.out_vc[0]  # made already, for the output's stand-in in a create_graph backward
+        if node is not None and node.ans is self._data and node.op.uses_ans:
+            vc = node.output_counter(version)
         else:
             vc = [version]
         self._vc = vc
