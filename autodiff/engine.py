@@ -99,6 +99,9 @@ def _run_node_hooks(node, g, create_graph: bool):
             if np.shape(g) != np.shape(node.ans):  # the rules rely on g having the output's shape
                 raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} on {node!r} changed the "
                                    f"gradient's shape from {np.shape(node.ans)} to {np.shape(g)}")
+            dtype = np.result_type(node.ans)
+            if g.dtype != dtype:  # ... and its dtype (exact nodes pass it on unchecked: see tape.Node)
+                g = g.astype(dtype)
     return g
 
 
@@ -246,6 +249,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             vjps = op.vjp
             variadic = op.variadic
             versions = node.versions
+            exact = node.exact
             # the loop below reads inputs from the slots, without building tuples (the hot path);
             # only tuple-input and variadic nodes need the argument tuple
             args = ax if n < 0 else ((ax, ay) if n == 2 else (ax,)) if variadic else None
@@ -275,11 +279,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                         gi = rule(g, ans, ax, **params) if params else rule(g, ans, ax)
                     else:
                         gi = rule(g, ans, *args, **params)
-                data = a._data
-                kind = type(gi)
-                if (kind is not type(data) or kind is _ndarray) and (  # (two NumPy scalars of one type agree)
-                        gi.shape != data.shape or gi.dtype is not data.dtype):
-                    gi = _fit_to_input(gi, data, op, i)
+                if not exact:  # fit gi to the input's shape and dtype, unless the node vouches for them
+                    data = a._data
+                    kind = type(gi)
+                    if (kind is not type(data) or kind is _ndarray) and (  # (two NumPy scalars of one type agree)
+                            gi.shape != data.shape or gi.dtype is not data.dtype):
+                        gi = _fit_to_input(gi, data, op, i)
                 if anomaly:
                     _anomaly_check(node, i, gi)
                 if p is None:

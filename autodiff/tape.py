@@ -31,10 +31,13 @@ class Node:
     in tuples: two fewer objects per op for the allocator and, as the graph grows,
     one fewer for the cyclic garbage collector to walk (`_n`: 1, 2, -1 when `_x` and
     `_ax` hold tuples, 0 once freed).
+
+    `exact`: each input's gradient from the rules already has that input's shape and dtype (a pointwise
+    op on one tensor and Python scalars, see registry.Op), so backward need not check it.
     """
 
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
-                 "trace", "__weakref__")
+                 "trace", "exact", "__weakref__")
 
     def output_counter(self, version: int = 0) -> list:
         """The version counter of this node's output, made at `version` if it has none yet.
@@ -95,13 +98,13 @@ def record(out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: boo
     """
     n = len(inputs)
     if n == 2:
-        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved)
+        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved, False)
     if n == 1:
-        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved)
-    return record_node(out, op, params, -1, inputs, None, args, None, moved)
+        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved, False)
+    return record_node(out, op, params, -1, inputs, None, args, None, moved, False)
 
 
-def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool) -> Node:
+def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool, exact: bool) -> Node:
     """`record` with the inputs already in Node's layout (see Node: `n` is 1, 2 or -1 for tuples in `x`, `ax`).
 
     The one- and two-input hot paths call this directly: no argument tuples, no `__init__` dispatch.
@@ -120,6 +123,7 @@ def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool
     node.seq = _next_seq()
     node.hooks = None
     node.trace = user_frames() if config.anomaly else None
+    node.exact = exact
     out.requires_grad = True
     out.grad_fn = node
     return node
@@ -140,6 +144,7 @@ def _version(a) -> int:
 
 
 _PY_SCALARS = (float, int, bool)
+_WEAK_SCALARS = (float, int)  # with a float array, NumPy keeps the array's dtype (bool and complex aside)
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
 
@@ -183,10 +188,12 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
 
     Elementwise math dominates define-by-run code; this is its hot path. `defaults`: params to record,
     which must be those the op's forward uses when called with the input alone (e.g. a full reduction's).
+    A pointwise op's nodes are `exact` (see Node): backward skips fitting the gradient to the input.
     """
     if op.is_view:
         raise ValueError(f"unary: {op.name} is a view op; use apply")
     forward = op.forward
+    exact = op.pointwise
 
     def fn(x) -> Tensor:
         if not isinstance(x, Tensor):
@@ -198,7 +205,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
         t._hooks = None
         if x.requires_grad and (not grad_off_threads[0] or state.grad_enabled):
             vc = x._vc
-            record_node(t, op, defaults, 1, x, None, d, None, vc is not None and vc[0] != 0)
+            record_node(t, op, defaults, 1, x, None, d, None, vc is not None and vc[0] != 0, exact)
         else:
             t.requires_grad = False
             t.grad_fn = None
@@ -213,31 +220,34 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
 
 
 def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Callable[[Any, Any], Tensor]:
-    """`(x, y) -> apply(op, (x, y))` for a two-input op without parameters, with the generic steps unrolled.
+    """`(x, y) -> apply(op, (x, y))` for a two-input pointwise op without parameters, generic steps unrolled.
 
     `reflected` gives `(x, y) -> op(y, x)` (for `__radd__` and friends); `on_error(name, x, y, error)`
-    returns the exception to raise for a ValueError from the forward (e.g. one naming the shapes).
+    returns the exception to raise for a ValueError from the forward (e.g. one naming the shapes). A tensor
+    with a Python scalar (`x * 0.5`, `1 - x`) records an `exact` node (see Node).
     """
-    if op.is_view:
-        raise ValueError(f"binary: {op.name} is a view op; use apply")
+    if op.is_view or not op.pointwise:
+        raise ValueError(f"binary: {op.name} is not a pointwise op; use apply")
     forward = op.forward
 
     def fn(x, y) -> Tensor:
         if reflected:
             x, y = y, x
-        rx = ry = moved = False
+        rx = ry = moved = exact = False
         if isinstance(x, Tensor):
             dx = x._data
             rx = x.requires_grad
             moved = x._vc is not None and x._vc[0] != 0
         else:
             dx = x if isinstance(x, _AS_IS) else _to_array(x)
+            exact = type(x) in _WEAK_SCALARS
         if isinstance(y, Tensor):
             dy = y._data
             ry = y.requires_grad
             moved = moved or (y._vc is not None and y._vc[0] != 0)
         else:
             dy = y if isinstance(y, _AS_IS) else _to_array(y)
+            exact = type(y) in _WEAK_SCALARS
         try:
             out = forward(dx, dy)
         except ValueError as e:
@@ -252,7 +262,7 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
         t.grad = None
         t._hooks = None
         if (rx or ry) and (not grad_off_threads[0] or state.grad_enabled):
-            record_node(t, op, _NO_PARAMS, 2, x, y, dx, dy, moved)
+            record_node(t, op, _NO_PARAMS, 2, x, y, dx, dy, moved, exact)
         else:
             t.requires_grad = False
             t.grad_fn = None

@@ -426,3 +426,30 @@ def test_gradients_have_their_tensors_dtype():
     assert y.dtype == np.float64
     y.backward()
     assert x32.grad.dtype == np.float32
+
+
+def test_a_node_hook_that_changes_the_dtype_is_cast_back():
+    """Rules of exact nodes (a pointwise op on a tensor and Python scalars) pass the gradient's dtype on
+    unchecked, so a hook's result is cast to the output's dtype, as a gradient always has its tensor's."""
+    x = ad.Tensor(np.array([0.5, -1.0], dtype=np.float32), requires_grad=True)
+    y = ad.tanh(x * 2.0)
+    y.register_hook(lambda g: g.numpy().astype(np.float64) * 3)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    expected = 3 * 2 * (1 - np.tanh(2 * x.numpy().astype(np.float64)) ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (3, 2)])
+@pytest.mark.parametrize("expr", [lambda x: x * 2, lambda x: 2 - x, lambda x: 2.0 ** x, lambda x: x ** 3,
+                                  lambda x: 1 / x, lambda x: ad.maximum(x, 0.25), lambda x: ad.tanh(x) + 1])
+def test_exact_nodes_give_gradients_of_the_tensors_dtype_and_shape(expr, shape):
+    """A pointwise op on a tensor and Python scalars skips the gradient's fit (tape.Node.exact): the gradient
+    must still be float32 for a float32 tensor, of its shape, and the float64 one rounded."""
+    data = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
+    x32 = ad.Tensor(data.astype(np.float32), requires_grad=True)
+    x64 = ad.Tensor(data, requires_grad=True)
+    expr(x32).sum().backward()
+    expr(x64).sum().backward()
+    assert x32.grad.dtype == np.float32 and x32.grad.shape == shape
+    np.testing.assert_allclose(x32.grad.numpy(), x64.grad.numpy(), rtol=1e-5)

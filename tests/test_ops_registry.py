@@ -139,3 +139,50 @@ def test_backward_with_random_upstream_gradient_keeps_invariants(name, data):
     del out, nodes
     gc.collect()
     assert all(r() is None for r in ans_refs[1:]), f"{name}: saved intermediate arrays are still alive"
+
+
+POINTWISE = sorted(name for name, op in OPS.items() if op.pointwise)
+
+
+def _node_of(out: Tensor, name: str):
+    stack, seen = [out.grad_fn], set()
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if n.op.name == name:
+            return n
+        stack.extend(a.grad_fn for a in n.inputs if isinstance(a, Tensor))
+    raise AssertionError(f"no {name} node")
+
+
+@pytest.mark.parametrize("name", POINTWISE)
+@settings(max_examples=10)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), create_graph=st.booleans())
+def test_pointwise_rules_keep_the_inputs_shape_and_dtype(name, data, dtype, create_graph):
+    """What `pointwise` promises (registry.Op), which lets backward skip fitting gradients (tape.Node.exact):
+    with the other inputs Python scalars, rule i returns input i's shape and dtype, on arrays and on Tensors."""
+    op = OPS[name]
+    fn, inputs = _draw(name, data)
+    node = _node_of(fn(*inputs), name)
+    args, params = node.args, node.params
+    rng = np.random.default_rng(0)
+    for i, rule in enumerate(op.vjp):
+        if rule is None or not isinstance(args[i], (np.ndarray, np.generic)):
+            continue
+        xs = [np.asarray(a, dtype=dtype) if j == i else
+              float(np.asarray(a).flat[0]) if isinstance(a, (np.ndarray, np.generic)) else a
+              for j, a in enumerate(args)]
+        ans = op.forward(*xs, **params)
+        assert np.shape(ans) == xs[i].shape and np.result_type(ans) == dtype, f"{name}: forward"
+        g = rng.standard_normal(np.shape(ans)).astype(dtype)
+        if create_graph:
+            xs[i] = Tensor(xs[i], requires_grad=True)
+            with ad.enable_grad():
+                gi = rule(Tensor(g, requires_grad=True), Tensor(np.asarray(ans)), *xs, **params)
+            assert isinstance(gi, Tensor) and gi.requires_grad, f"{name}: rule {i} did not record"
+        else:
+            gi = rule(g, ans, *xs, **params)
+        assert np.shape(gi) == xs[i].shape, f"{name}: rule {i} gave shape {np.shape(gi)} for {xs[i].shape}"
+        assert np.result_type(gi) == dtype, f"{name}: rule {i} gave {np.result_type(gi)} for {np.dtype(dtype)}"

@@ -5,6 +5,7 @@ Broadcasting is undone by the engine, so rules return full-shape gradients.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -13,6 +14,9 @@ import numpy as np
 from ..tensor import Tensor
 from .common import on_tensor_use
 from .registry import defop
+
+# Every op here but `where` and `astype` is pointwise in the registry's sense (see registry.Op).
+pointwise = functools.partial(defop, pointwise=True)
 
 
 def _float_type(x) -> np.dtype:
@@ -86,6 +90,8 @@ def _clip_mask(g, x, a_min, a_max):
 
 
 def _log_pos(x):
+    if isinstance(x, (int, float)):  # a Python base stays a weak scalar: no float64 for a float32 exponent
+        return math.log(x) if x > 0 else 0.0
     return np.log(np.where(x > 0, x, 1))
 
 
@@ -102,91 +108,92 @@ def _pow_dbase(g, x, y):
 # fast scalar path (10x quicker than calling the ufunc) for 0-d values. Constants in
 # rules on float arrays are written as floats: NumPy 2 takes a Python float ~0.13 us
 # faster than an int (same result dtype: both are "weak" scalars).
-ADD = defop("add", operator.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-            (lambda t, ans, x, y: t, lambda t, ans, x, y: t), doc="x + y")
-SUB = defop("sub", operator.sub, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-            (lambda t, ans, x, y: t, lambda t, ans, x, y: -t), doc="x - y")
-MUL = defop("mul", operator.mul, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
-            (lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t), doc="x * y")
-DIV = defop("div", operator.truediv, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
-            (lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y), doc="x / y")
-POW = defop("pow", operator.pow,
-            (lambda g, ans, x, y: _pow_dbase(g, x, y), lambda g, ans, x, y: g * ans * _log_pos(x)),
-            (lambda t, ans, x, y: _pow_dbase(t, x, y), lambda t, ans, x, y: t * ans * _log_pos(x)),
-            doc="x ** y; d/dx is 0 where y == 0; d/dy uses log(x) where x > 0 and 0 elsewhere")
-MAXIMUM = defop("maximum", np.maximum,
-                (lambda g, ans, x, y: _tie_half(g, x, y), lambda g, ans, x, y: _tie_half(g, y, x)),
-                (lambda t, ans, x, y: _tie_half(t, x, y), lambda t, ans, x, y: _tie_half(t, y, x)),
-                doc="elementwise max; ties split the gradient evenly")
-MINIMUM = defop("minimum", np.minimum,
-                (lambda g, ans, x, y: _tie_half(g, y, x), lambda g, ans, x, y: _tie_half(g, x, y)),
-                (lambda t, ans, x, y: _tie_half(t, y, x), lambda t, ans, x, y: _tie_half(t, x, y)),
-                doc="elementwise min; ties split the gradient evenly")
+ADD = pointwise("add", operator.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+                (lambda t, ans, x, y: t, lambda t, ans, x, y: t), doc="x + y")
+SUB = pointwise("sub", operator.sub, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+                (lambda t, ans, x, y: t, lambda t, ans, x, y: -t), doc="x - y")
+MUL = pointwise("mul", operator.mul, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+                (lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t), doc="x * y")
+DIV = pointwise("div", operator.truediv, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+                (lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y), doc="x / y")
+POW = pointwise("pow", operator.pow,
+                (lambda g, ans, x, y: _pow_dbase(g, x, y), lambda g, ans, x, y: g * ans * _log_pos(x)),
+                (lambda t, ans, x, y: _pow_dbase(t, x, y), lambda t, ans, x, y: t * ans * _log_pos(x)),
+                doc="x ** y; d/dx is 0 where y == 0; d/dy uses log(x) where x > 0 and 0 elsewhere")
+MAXIMUM = pointwise("maximum", np.maximum,
+                    (lambda g, ans, x, y: _tie_half(g, x, y), lambda g, ans, x, y: _tie_half(g, y, x)),
+                    (lambda t, ans, x, y: _tie_half(t, x, y), lambda t, ans, x, y: _tie_half(t, y, x)),
+                    doc="elementwise max; ties split the gradient evenly")
+MINIMUM = pointwise("minimum", np.minimum,
+                    (lambda g, ans, x, y: _tie_half(g, y, x), lambda g, ans, x, y: _tie_half(g, x, y)),
+                    (lambda t, ans, x, y: _tie_half(t, y, x), lambda t, ans, x, y: _tie_half(t, x, y)),
+                    doc="elementwise min; ties split the gradient evenly")
 WHERE = defop("where", np.where,
               (None, lambda g, ans, c, x, y: np.where(c, g, g * 0), lambda g, ans, c, x, y: np.where(c, g * 0, g)),
               (None, lambda t, ans, c, x, y: np.where(c, t, t * 0), lambda t, ans, c, x, y: np.where(c, t * 0, t)),
               doc="where(cond, x, y); cond is not differentiable", differentiable=(1, 2))
 
-NEG = defop("neg", operator.neg, (lambda g, ans, x: -g,), (lambda t, ans, x: -t,), doc="-x")
-EXP = defop("exp", np.exp, (lambda g, ans, x: g * ans,), (lambda t, ans, x: t * ans,))
-LOG = defop("log", np.log, (lambda g, ans, x: g / x,), (lambda t, ans, x: t / x,))
-LOG1P = defop("log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), (lambda t, ans, x: t / (1 + x),),
-              doc="log(1 + x), accurate for small x")
-SQRT = defop("sqrt", np.sqrt, (lambda g, ans, x: g / (2.0 * ans),), (lambda t, ans, x: t / (2.0 * ans),))
-ABS = defop("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), (lambda t, ans, x: t * np.sign(x),),
-            doc="|x|; gradient 0 at 0 (as PyTorch)")
-SIGN = defop("sign", np.sign, (lambda g, ans, x: g * 0,), (lambda t, ans, x: t * 0,), doc="zero gradient")
-SIN = defop("sin", np.sin, (lambda g, ans, x: g * np.cos(x),), (lambda t, ans, x: t * np.cos(x),))
-COS = defop("cos", np.cos, (lambda g, ans, x: -g * np.sin(x),), (lambda t, ans, x: -t * np.sin(x),))
-TAN = defop("tan", np.tan, (lambda g, ans, x: g * (1.0 + ans * ans),), (lambda t, ans, x: t * (1.0 + ans * ans),))
+NEG = pointwise("neg", operator.neg, (lambda g, ans, x: -g,), (lambda t, ans, x: -t,), doc="-x")
+EXP = pointwise("exp", np.exp, (lambda g, ans, x: g * ans,), (lambda t, ans, x: t * ans,))
+LOG = pointwise("log", np.log, (lambda g, ans, x: g / x,), (lambda t, ans, x: t / x,))
+LOG1P = pointwise("log1p", np.log1p, (lambda g, ans, x: g / (1 + x),), (lambda t, ans, x: t / (1 + x),),
+                  doc="log(1 + x), accurate for small x")
+SQRT = pointwise("sqrt", np.sqrt, (lambda g, ans, x: g / (2.0 * ans),), (lambda t, ans, x: t / (2.0 * ans),))
+ABS = pointwise("abs", np.abs, (lambda g, ans, x: g * np.sign(x),), (lambda t, ans, x: t * np.sign(x),),
+                doc="|x|; gradient 0 at 0 (as PyTorch)")
+SIGN = pointwise("sign", np.sign, (lambda g, ans, x: g * 0,), (lambda t, ans, x: t * 0,), doc="zero gradient")
+SIN = pointwise("sin", np.sin, (lambda g, ans, x: g * np.cos(x),), (lambda t, ans, x: t * np.cos(x),))
+COS = pointwise("cos", np.cos, (lambda g, ans, x: -g * np.sin(x),), (lambda t, ans, x: -t * np.sin(x),))
+TAN = pointwise("tan", np.tan, (lambda g, ans, x: g * (1.0 + ans * ans),), (lambda t, ans, x: t * (1.0 + ans * ans),))
 # (`ans` is a Tensor only under create_graph; a plain backward skips the Tensor dispatch)
-TANH = defop("tanh", np.tanh,
-             (lambda g, ans, x: tanh_backward(g, ans) if type(ans) is Tensor else _tanh_grad(g, ans),),
-             (lambda t, ans, x: tanh_backward(t, ans),))
-TANH_BACKWARD = defop("tanh_backward", _tanh_grad,
-                      (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: -2 * gg * g * y),
-                      (lambda t, ans, g, y: tanh_backward(t, y), lambda t, ans, g, y: -2 * t * g * y),
-                      doc="g (1 - y^2): tanh's VJP given its output y")
-SIGMOID = defop("sigmoid", _sigmoid,
-                (lambda g, ans, x: sigmoid_backward(g, ans) if type(ans) is Tensor else _sigmoid_grad(g, ans),),
-                (lambda t, ans, x: sigmoid_backward(t, ans),), doc="logistic; stable for large |x|")
-SIGMOID_BACKWARD = defop("sigmoid_backward", _sigmoid_grad,
-                         (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - 2 * y)),
-                         (lambda t, ans, g, y: sigmoid_backward(t, y), lambda t, ans, g, y: t * g * (1 - 2 * y)),
-                         doc="g y (1 - y): sigmoid's VJP given its output y")
-RELU = defop("relu", lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0.0),),
-             (lambda t, ans, x: t * (x > 0.0),), doc="max(x, 0); gradient 0 at 0")
-SOFTPLUS = defop("softplus", _softplus, (lambda g, ans, x: g * sigmoid(x),),
-                 (lambda t, ans, x: t * sigmoid(x),), doc="log(1 + exp(x)); stable for large |x|")
-SOFTSIGN = defop("softsign", lambda x: x / (1 + np.abs(x)),
-                 (lambda g, ans, x: g / ((1 + np.abs(x)) * (1 + np.abs(x))),),
-                 (lambda t, ans, x: t / ((1 + np.abs(x)) * (1 + np.abs(x))),), doc="x / (1 + |x|)")
-LEAKY_RELU = defop("leaky_relu", lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
-                   (lambda g, ans, x, negative_slope=0.01: np.where(x > 0, g, g * negative_slope),),
-                   (lambda t, ans, x, negative_slope=0.01: np.where(x > 0, t, t * negative_slope),))
-ELU = defop("elu", lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))),
-            (lambda g, ans, x, alpha=1.0: np.where(x > 0, g, g * (ans + alpha)),),
-            (lambda t, ans, x, alpha=1.0: np.where(x > 0, t, t * (ans + alpha)),),
-            doc="x if x > 0 else alpha (exp(x) - 1)")
-ERF = defop("erf", _erf, (lambda g, ans, x: g * 1.1283791670955126 * np.exp(-x * x),),
-            (lambda t, ans, x: t * 1.1283791670955126 * np.exp(-x * x),), doc="error function")
-GELU = defop("gelu", _gelu, (lambda g, ans, x, approximate="none": g * gelu_slope(x, approximate=approximate),),
-             (lambda t, ans, x, approximate="none": t * gelu_slope(x, approximate=approximate),),
-             doc="x Phi(x) (exact, via erf) or its tanh approximation")
-GELU_SLOPE = defop(
+TANH = pointwise("tanh", np.tanh,
+                 (lambda g, ans, x: tanh_backward(g, ans) if type(ans) is Tensor else _tanh_grad(g, ans),),
+                 (lambda t, ans, x: tanh_backward(t, ans),))
+TANH_BACKWARD = pointwise("tanh_backward", _tanh_grad,
+                          (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: -2 * gg * g * y),
+                          (lambda t, ans, g, y: tanh_backward(t, y), lambda t, ans, g, y: -2 * t * g * y),
+                          doc="g (1 - y^2): tanh's VJP given its output y")
+SIGMOID = pointwise("sigmoid", _sigmoid,
+                    (lambda g, ans, x: sigmoid_backward(g, ans) if type(ans) is Tensor else _sigmoid_grad(g, ans),),
+                    (lambda t, ans, x: sigmoid_backward(t, ans),), doc="logistic; stable for large |x|")
+SIGMOID_BACKWARD = pointwise(
+    "sigmoid_backward", _sigmoid_grad,
+    (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - 2 * y)),
+    (lambda t, ans, g, y: sigmoid_backward(t, y), lambda t, ans, g, y: t * g * (1 - 2 * y)),
+    doc="g y (1 - y): sigmoid's VJP given its output y")
+RELU = pointwise("relu", lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0.0),),
+                 (lambda t, ans, x: t * (x > 0.0),), doc="max(x, 0); gradient 0 at 0")
+SOFTPLUS = pointwise("softplus", _softplus, (lambda g, ans, x: g * sigmoid(x),),
+                     (lambda t, ans, x: t * sigmoid(x),), doc="log(1 + exp(x)); stable for large |x|")
+SOFTSIGN = pointwise("softsign", lambda x: x / (1 + np.abs(x)),
+                     (lambda g, ans, x: g / ((1 + np.abs(x)) * (1 + np.abs(x))),),
+                     (lambda t, ans, x: t / ((1 + np.abs(x)) * (1 + np.abs(x))),), doc="x / (1 + |x|)")
+LEAKY_RELU = pointwise("leaky_relu", lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
+                       (lambda g, ans, x, negative_slope=0.01: np.where(x > 0, g, g * negative_slope),),
+                       (lambda t, ans, x, negative_slope=0.01: np.where(x > 0, t, t * negative_slope),))
+ELU = pointwise("elu", lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))),
+                (lambda g, ans, x, alpha=1.0: np.where(x > 0, g, g * (ans + alpha)),),
+                (lambda t, ans, x, alpha=1.0: np.where(x > 0, t, t * (ans + alpha)),),
+                doc="x if x > 0 else alpha (exp(x) - 1)")
+ERF = pointwise("erf", _erf, (lambda g, ans, x: g * 1.1283791670955126 * np.exp(-x * x),),
+                (lambda t, ans, x: t * 1.1283791670955126 * np.exp(-x * x),), doc="error function")
+GELU = pointwise("gelu", _gelu, (lambda g, ans, x, approximate="none": g * gelu_slope(x, approximate=approximate),),
+                 (lambda t, ans, x, approximate="none": t * gelu_slope(x, approximate=approximate),),
+                 doc="x Phi(x) (exact, via erf) or its tanh approximation")
+GELU_SLOPE = pointwise(
     "gelu_slope", _gelu_slope,
     (lambda g, ans, x, approximate="none": g * _gelu_curvature(x, approximate),),
     (lambda t, ans, x, approximate="none": t * _gelu_curvature(x, approximate),),
     doc="d gelu / dx (an op so gelu is twice differentiable)")
-CLIP = defop("clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
-             (lambda g, ans, x, a_min=None, a_max=None: _clip_mask(g, x, a_min, a_max),),
-             (lambda t, ans, x, a_min=None, a_max=None: _clip_mask(t, x, a_min, a_max),),
-             doc="clamp to [a_min, a_max]; gradient 1 inside (bounds included), 0 outside")
+CLIP = pointwise("clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
+                 (lambda g, ans, x, a_min=None, a_max=None: _clip_mask(g, x, a_min, a_max),),
+                 (lambda t, ans, x, a_min=None, a_max=None: _clip_mask(t, x, a_min, a_max),),
+                 doc="clamp to [a_min, a_max]; gradient 1 inside (bounds included), 0 outside")
 ASTYPE = defop("astype", lambda x, dtype: np.asarray(x).astype(dtype),
                (lambda g, ans, x, dtype: g,), (lambda t, ans, x, dtype: t.astype(dtype),),
                doc="dtype conversion; the engine casts the gradient back")
-CLONE = defop("clone", lambda x: np.array(x, copy=True), (lambda g, ans, x: g,), (lambda t, ans, x: t,),
-              doc="copy")
+CLONE = pointwise("clone", lambda x: np.array(x, copy=True), (lambda g, ans, x: g,), (lambda t, ans, x: t,),
+                  doc="copy")
 
 
 # ---------------------------------------------------------------- more of PyTorch's pointwise ops
@@ -198,36 +205,36 @@ def _zero(g, ans, *inputs, **params):
     return g * 0
 
 
-EXPM1 = defop("expm1", np.expm1, (lambda g, ans, x: g * (ans + 1.0),), (lambda t, ans, x: t * (ans + 1.0),),
-              doc="exp(x) - 1, accurate for small x")
-LOG2 = defop("log2", np.log2, (lambda g, ans, x: g / (x * _LN2),), (lambda t, ans, x: t / (x * _LN2),))
-LOG10 = defop("log10", np.log10, (lambda g, ans, x: g / (x * _LN10),), (lambda t, ans, x: t / (x * _LN10),))
-RECIPROCAL = defop("reciprocal", lambda x: 1.0 / x, (lambda g, ans, x: -g * ans * ans,),
-                   (lambda t, ans, x: -t * ans * ans,), doc="1 / x (a float even for integer x, as PyTorch)")
-RSQRT = defop("rsqrt", lambda x: 1.0 / np.sqrt(x), (lambda g, ans, x: -0.5 * g * ans / x,),
-              (lambda t, ans, x: -0.5 * t * ans / x,), doc="1 / sqrt(x)")
-SINH = defop("sinh", np.sinh, (lambda g, ans, x: g * np.cosh(x),), (lambda t, ans, x: t * np.cosh(x),))
-COSH = defop("cosh", np.cosh, (lambda g, ans, x: g * np.sinh(x),), (lambda t, ans, x: t * np.sinh(x),))
-ASIN = defop("asin", np.arcsin, (lambda g, ans, x: g / np.sqrt(1.0 - x * x),),
-             (lambda t, ans, x: t / np.sqrt(1.0 - x * x),), doc="arcsine; infinite slope at +-1")
-ACOS = defop("acos", np.arccos, (lambda g, ans, x: -g / np.sqrt(1.0 - x * x),),
-             (lambda t, ans, x: -t / np.sqrt(1.0 - x * x),), doc="arccosine; infinite slope at +-1")
-ATAN = defop("atan", np.arctan, (lambda g, ans, x: g / (1.0 + x * x),), (lambda t, ans, x: t / (1.0 + x * x),))
-ATAN2 = defop("atan2", np.arctan2,
-              (lambda g, ans, y, x: g * x / (x * x + y * y), lambda g, ans, y, x: -g * y / (x * x + y * y)),
-              (lambda t, ans, y, x: t * x / (x * x + y * y), lambda t, ans, y, x: -t * y / (x * x + y * y)),
-              doc="the angle of the point (x, y): atan2(y, x)")
-FLOOR = defop("floor", np.floor, (_zero,), (_zero,), doc="zero gradient")
-CEIL = defop("ceil", np.ceil, (_zero,), (_zero,), doc="zero gradient")
-TRUNC = defop("trunc", np.trunc, (_zero,), (_zero,), doc="round toward zero; zero gradient")
-ROUND = defop("round", lambda x, decimals=0: np.round(x, decimals), (_zero,), (_zero,),
-              doc="round half to even (at `decimals` places); zero gradient")
-REMAINDER = defop("remainder", np.remainder,
-                  (lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor(x / y)),
-                  (lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.floor(x / y)),
-                  doc="x - y * floor(x / y) (Python's %: the sign of y)")
-FLOOR_DIVIDE = defop("floor_divide", np.floor_divide, (_zero, _zero), (_zero, _zero),
-                     doc="floor(x / y) (Python's //); zero gradient")
+EXPM1 = pointwise("expm1", np.expm1, (lambda g, ans, x: g * (ans + 1.0),), (lambda t, ans, x: t * (ans + 1.0),),
+                  doc="exp(x) - 1, accurate for small x")
+LOG2 = pointwise("log2", np.log2, (lambda g, ans, x: g / (x * _LN2),), (lambda t, ans, x: t / (x * _LN2),))
+LOG10 = pointwise("log10", np.log10, (lambda g, ans, x: g / (x * _LN10),), (lambda t, ans, x: t / (x * _LN10),))
+RECIPROCAL = pointwise("reciprocal", lambda x: 1.0 / x, (lambda g, ans, x: -g * ans * ans,),
+                       (lambda t, ans, x: -t * ans * ans,), doc="1 / x (a float even for integer x, as PyTorch)")
+RSQRT = pointwise("rsqrt", lambda x: 1.0 / np.sqrt(x), (lambda g, ans, x: -0.5 * g * ans / x,),
+                  (lambda t, ans, x: -0.5 * t * ans / x,), doc="1 / sqrt(x)")
+SINH = pointwise("sinh", np.sinh, (lambda g, ans, x: g * np.cosh(x),), (lambda t, ans, x: t * np.cosh(x),))
+COSH = pointwise("cosh", np.cosh, (lambda g, ans, x: g * np.sinh(x),), (lambda t, ans, x: t * np.sinh(x),))
+ASIN = pointwise("asin", np.arcsin, (lambda g, ans, x: g / np.sqrt(1.0 - x * x),),
+                 (lambda t, ans, x: t / np.sqrt(1.0 - x * x),), doc="arcsine; infinite slope at +-1")
+ACOS = pointwise("acos", np.arccos, (lambda g, ans, x: -g / np.sqrt(1.0 - x * x),),
+                 (lambda t, ans, x: -t / np.sqrt(1.0 - x * x),), doc="arccosine; infinite slope at +-1")
+ATAN = pointwise("atan", np.arctan, (lambda g, ans, x: g / (1.0 + x * x),), (lambda t, ans, x: t / (1.0 + x * x),))
+ATAN2 = pointwise("atan2", np.arctan2,
+                  (lambda g, ans, y, x: g * x / (x * x + y * y), lambda g, ans, y, x: -g * y / (x * x + y * y)),
+                  (lambda t, ans, y, x: t * x / (x * x + y * y), lambda t, ans, y, x: -t * y / (x * x + y * y)),
+                  doc="the angle of the point (x, y): atan2(y, x)")
+FLOOR = pointwise("floor", np.floor, (_zero,), (_zero,), doc="zero gradient")
+CEIL = pointwise("ceil", np.ceil, (_zero,), (_zero,), doc="zero gradient")
+TRUNC = pointwise("trunc", np.trunc, (_zero,), (_zero,), doc="round toward zero; zero gradient")
+ROUND = pointwise("round", lambda x, decimals=0: np.round(x, decimals), (_zero,), (_zero,),
+                  doc="round half to even (at `decimals` places); zero gradient")
+REMAINDER = pointwise("remainder", np.remainder,
+                      (lambda g, ans, x, y: g, lambda g, ans, x, y: -g * np.floor(x / y)),
+                      (lambda t, ans, x, y: t, lambda t, ans, x, y: -t * np.floor(x / y)),
+                      doc="x - y * floor(x / y) (Python's %: the sign of y)")
+FLOOR_DIVIDE = pointwise("floor_divide", np.floor_divide, (_zero, _zero), (_zero, _zero),
+                         doc="floor(x / y) (Python's //); zero gradient")
 
 
 def _gelu_curvature(x, approximate):

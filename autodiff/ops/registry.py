@@ -21,16 +21,20 @@ class Op:
     """One differentiable primitive: forward, reverse rule(s) and forward rule(s) side by side."""
 
     __slots__ = ("name", "forward", "vjp", "jvp", "doc", "uses_ans", "saved_inputs", "is_view",
-                 "differentiable", "variadic")
+                 "differentiable", "variadic", "pointwise")
 
     def __init__(self, name: str, forward: Callable, vjp, jvp, doc: str = "", is_view: bool = False,
-                 differentiable: Sequence[int] | None = None) -> None:
+                 differentiable: Sequence[int] | None = None, pointwise: bool = False) -> None:
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.jvp = jvp
         self.doc = doc
         self.is_view = is_view
+        # pointwise: with every other input a Python scalar, the output has input i's shape and dtype, and
+        # so does rule i's result given an upstream gradient of the output's (tested for every such op); the
+        # fast paths (tape.unary, tape.binary) then tell the engine it need not fit that gradient to the input
+        self.pointwise = pointwise
         self.variadic = callable(vjp)
         # which positional inputs the rules may differentiate (None: all)
         self.differentiable = None if differentiable is None else frozenset(differentiable)
@@ -97,10 +101,10 @@ def _what_rules_read(rules, offset: int) -> tuple[bool, frozenset | None]:
 
 
 def defop(name: str, forward: Callable, vjp, jvp, doc: str = "", is_view: bool = False,
-          differentiable: Sequence[int] | None = None) -> Op:
+          differentiable: Sequence[int] | None = None, pointwise: bool = False) -> Op:
     """Register an op. Every registered op is picked up by the registry-driven tests."""
     if name in OPS:
         raise ValueError(f"defop: an op named {name!r} is already registered")
-    op = Op(name, forward, vjp, jvp, doc=doc, is_view=is_view, differentiable=differentiable)
+    op = Op(name, forward, vjp, jvp, doc=doc, is_view=is_view, differentiable=differentiable, pointwise=pointwise)
     OPS[name] = op
     return op
