@@ -253,7 +253,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             # the loop below reads inputs from the slots, without building tuples (the hot path);
             # only tuple-input and variadic nodes need the argument tuple
             args = ax if n < 0 else ((ax, ay) if n == 2 else (ax,)) if variadic else None
-            for i in _POSITIONS[n] if n > 0 else range(len(x)):
+            for i in exact or (_POSITIONS[n] if n > 0 else range(len(x))):
                 a = x[i] if n < 0 else y if i else x
                 if not isinstance(a, Tensor):
                     continue

@@ -32,8 +32,9 @@ class Node:
     one fewer for the cyclic garbage collector to walk (`_n`: 1, 2, -1 when `_x` and
     `_ax` hold tuples, 0 once freed).
 
-    `exact`: each input's gradient from the rules already has that input's shape and dtype (a pointwise
-    op on one tensor and Python scalars, see registry.Op), so backward need not check it.
+    `exact`: None, or (as a tuple) the position of the only tensor input of a pointwise op whose other
+    inputs, if any, are Python scalars (see registry.Op): its gradient from the rules already has its shape
+    and dtype, so backward need not check that, and visits no other input.
     """
 
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
@@ -98,13 +99,13 @@ def record(out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: boo
     """
     n = len(inputs)
     if n == 2:
-        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved, False)
+        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved, None)
     if n == 1:
-        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved, False)
-    return record_node(out, op, params, -1, inputs, None, args, None, moved, False)
+        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved, None)
+    return record_node(out, op, params, -1, inputs, None, args, None, moved, None)
 
 
-def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool, exact: bool) -> Node:
+def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool, exact: tuple | None) -> Node:
     """`record` with the inputs already in Node's layout (see Node: `n` is 1, 2 or -1 for tuples in `x`, `ax`).
 
     The one- and two-input hot paths call this directly: no argument tuples, no `__init__` dispatch.
@@ -145,6 +146,7 @@ def _version(a) -> int:
 
 _PY_SCALARS = (float, int, bool)
 _WEAK_SCALARS = (float, int)  # with a float array, NumPy keeps the array's dtype (bool and complex aside)
+_FIRST, _SECOND = (0,), (1,)  # Node.exact
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
 
@@ -193,7 +195,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
     if op.is_view:
         raise ValueError(f"unary: {op.name} is a view op; use apply")
     forward = op.forward
-    exact = op.pointwise
+    exact = _FIRST if op.pointwise else None
 
     def fn(x) -> Tensor:
         if not isinstance(x, Tensor):
@@ -233,21 +235,24 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
     def fn(x, y) -> Tensor:
         if reflected:
             x, y = y, x
-        rx = ry = moved = exact = False
+        rx = ry = moved = False
+        exact = None
         if isinstance(x, Tensor):
             dx = x._data
             rx = x.requires_grad
             moved = x._vc is not None and x._vc[0] != 0
         else:
             dx = x if isinstance(x, _AS_IS) else _to_array(x)
-            exact = type(x) in _WEAK_SCALARS
+            if type(x) in _WEAK_SCALARS:
+                exact = _SECOND
         if isinstance(y, Tensor):
             dy = y._data
             ry = y.requires_grad
             moved = moved or (y._vc is not None and y._vc[0] != 0)
         else:
             dy = y if isinstance(y, _AS_IS) else _to_array(y)
-            exact = type(y) in _WEAK_SCALARS
+            if type(y) in _WEAK_SCALARS:
+                exact = _FIRST
         try:
             out = forward(dx, dy)
         except ValueError as e:
