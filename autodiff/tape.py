@@ -145,7 +145,10 @@ def _version(a) -> int:
 
 
 _PY_SCALARS = (float, int, bool)
-_WEAK_SCALARS = (float, int)  # with a float array, NumPy keeps the array's dtype (bool and complex aside)
+# Exact nodes (see Node) rely on NumPy 2's promotion (NEP 50): a Python float or int with a float array or
+# scalar keeps its dtype (bool and complex aside). NumPy 1 turns a float32 scalar times 0.5 into float64.
+_NEP50 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+_WEAK_SCALARS = (float, int) if _NEP50 else ()
 _FIRST, _SECOND = (0,), (1,)  # Node.exact
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
@@ -195,7 +198,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
     if op.is_view:
         raise ValueError(f"unary: {op.name} is a view op; use apply")
     forward = op.forward
-    exact = _FIRST if op.pointwise else None
+    exact = _FIRST if op.pointwise and _NEP50 else None
 
     def fn(x) -> Tensor:
         if not isinstance(x, Tensor):
