@@ -22,16 +22,21 @@ SAMPLES = all_samples()
 NAMES = sorted(OPS)
 
 
-def _graph_op_names(t: Tensor) -> set:
-    names, stack, seen = set(), [t.grad_fn], set()
+def _graph_nodes(t: Tensor) -> list:
+    """The recorded nodes behind `t`, each once (depth first from its grad_fn)."""
+    nodes, stack, seen = [], [t.grad_fn], set()
     while stack:
         n = stack.pop()
         if n is None or n in seen:
             continue
         seen.add(n)
-        names.add(n.op.name)
+        nodes.append(n)
         stack.extend(a.grad_fn for a in (n.inputs or ()) if isinstance(a, Tensor))
-    return names
+    return nodes
+
+
+def _graph_op_names(t: Tensor) -> set:
+    return {n.op.name for n in _graph_nodes(t)}
 
 
 def _outputs(out):
@@ -145,16 +150,9 @@ POINTWISE = sorted(name for name, op in OPS.items() if op.pointwise)
 
 
 def _node_of(out: Tensor, name: str):
-    stack, seen = [out.grad_fn], set()
-    while stack:
-        n = stack.pop()
-        if n is None or n in seen:
-            continue
-        seen.add(n)
-        if n.op.name == name:
-            return n
-        stack.extend(a.grad_fn for a in n.inputs if isinstance(a, Tensor))
-    raise AssertionError(f"no {name} node")
+    found = [n for n in _graph_nodes(out) if n.op.name == name]
+    assert found, f"no {name} node"
+    return found[0]
 
 
 @pytest.mark.parametrize("name", POINTWISE)
