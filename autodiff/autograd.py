@@ -61,6 +61,17 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     run_backward(outputs, seeds, retain, create_graph)
 
 
+def _tensor_backward(self: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+                     inputs=None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's `.grad` (as `torch.Tensor.backward`)."""
+    backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+             create_graph=create_graph, inputs=inputs)
+
+
+_tensor_backward.__name__, _tensor_backward.__qualname__ = "backward", "Tensor.backward"
+Tensor.backward = _tensor_backward
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
          allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, returned instead of accumulated (as `torch.autograd.grad`)."""

@@ -278,7 +278,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     elif n == 1:
                         gi = rule(g, ans, ax, **params) if params else rule(g, ans, ax)
                     else:
-                        gi = rule(g, ans, *args, **params)
+                        gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 if not exact:  # fit gi to the input's shape and dtype, unless the node vouches for them
                     data = a._data
                     kind = type(gi)

@@ -32,9 +32,10 @@ class Node:
     one fewer for the cyclic garbage collector to walk (`_n`: 1, 2, -1 when `_x` and
     `_ax` hold tuples, 0 once freed).
 
-    `exact`: None, or (as a tuple) the position of the only tensor input of a pointwise op whose other
-    inputs, if any, are Python scalars (see registry.Op): its gradient from the rules already has its shape
-    and dtype, so backward need not check that, and visits no other input.
+    `exact`: None, or (as a tuple) the positions of a pointwise op's inputs whose gradients from the rules
+    already have their shapes and dtypes (see registry.Op), so backward need not check that: the only tensor
+    input, when the others are Python scalars (and then backward visits no other input), or both inputs,
+    when they are arrays of one shape and dtype.
     """
 
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
@@ -149,7 +150,7 @@ _PY_SCALARS = (float, int, bool)
 # scalar keeps its dtype (bool and complex aside). NumPy 1 turns a float32 scalar times 0.5 into float64.
 _NEP50 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 _WEAK_SCALARS = (float, int) if _NEP50 else ()
-_FIRST, _SECOND = (0,), (1,)  # Node.exact
+_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)  # Node.exact
 _AS_IS = (float, int, _ndarray, np.generic)  # constants NumPy takes directly (Python scalars stay weak)
 
 
@@ -229,7 +230,8 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
 
     `reflected` gives `(x, y) -> op(y, x)` (for `__radd__` and friends); `on_error(name, x, y, error)`
     returns the exception to raise for a ValueError from the forward (e.g. one naming the shapes). A tensor
-    with a Python scalar (`x * 0.5`, `1 - x`) records an `exact` node (see Node).
+    with a Python scalar (`x * 0.5`, `1 - x`), or with an array of its own shape and dtype (`p * p`), records
+    an `exact` node (see Node).
     """
     if op.is_view or not op.pointwise:
         raise ValueError(f"binary: {op.name} is not a pointwise op; use apply")
@@ -270,6 +272,10 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
         t.grad = None
         t._hooks = None
         if (rx or ry) and (not grad_off_threads[0] or state.grad_enabled):
+            if exact is None:  # two arrays (or NumPy scalars) of one shape and dtype: exact too
+                kind = type(dx)
+                if kind is type(dy) and (kind is not _ndarray or (dx.shape == dy.shape and dx.dtype is dy.dtype)):
+                    exact = _BOTH
             record_node(t, op, _NO_PARAMS, 2, x, y, dx, dy, moved, exact)
         else:
             t.requires_grad = False

@@ -92,8 +92,9 @@ class Tensor:
 
     @data.setter
     def data(self, value) -> None:
-        value = value._data if isinstance(value, Tensor) else value
-        self._data = np.asarray(value)
+        if type(value) is not _ndarray:  # (`p.data -= lr * g` assigns the same array back: the common case)
+            value = np.asarray(value._data if isinstance(value, Tensor) else value)
+        self._data = value
 
     @property
     def shape(self) -> tuple:
@@ -222,12 +223,7 @@ class Tensor:
         from . import functions as F
         return F.clone(self)
 
-    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
-                 inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (as `torch.Tensor.backward`)."""
-        from .autograd import backward
-        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
-                 create_graph=create_graph, inputs=inputs)
+    # backward: bound in autograd.py (it needs the engine, which imports this module)
 
     def register_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""

@@ -35,7 +35,7 @@ _LARGE = 4096  # elements: below this, layout tricks cost more than they save
 
 def _linear_vjp_w(g, ans, x, w, b=None):
     if g.ndim == 2 and x.ndim == 2:
-        if (type(w) is np.ndarray and w.flags.f_contiguous and w.size >= _LARGE and type(g) is np.ndarray
+        if (type(w) is np.ndarray and w.size >= _LARGE and w.flags.f_contiguous and type(g) is np.ndarray
                 and type(x) is np.ndarray and g.dtype == x.dtype):
             # W stored column-major (as nn.Linear keeps it): x.T @ g is a plain GEMM whose (in, out) result
             # is the gradient in W's own layout, so the optimizer's update runs over matching strides

@@ -20,6 +20,54 @@ from .parameter import Parameter
 
 _hook_ids = itertools.count()
 
+# bumped by every change to any module's parameters or children (see _Registry); a module's cached
+# parameter list is current while the count it was made at is
+_structure = [0]
+
+
+class _Registry(OrderedDict):
+    """A module's parameters or children: each change bumps the structure count (after the change, so a walk
+    that read the count before it cannot cache what it saw as current)."""
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        _structure[0] += 1
+
+    def __delitem__(self, key) -> None:
+        super().__delitem__(key)
+        _structure[0] += 1
+
+    def pop(self, *args):
+        out = super().pop(*args)
+        _structure[0] += 1
+        return out
+
+    def popitem(self, last: bool = True):
+        out = super().popitem(last)
+        _structure[0] += 1
+        return out
+
+    def setdefault(self, key, default=None):
+        out = super().setdefault(key, default)
+        _structure[0] += 1
+        return out
+
+    def update(self, *args, **kwargs) -> None:
+        super().update(*args, **kwargs)
+        _structure[0] += 1
+
+    def move_to_end(self, key, last: bool = True) -> None:
+        super().move_to_end(key, last)
+        _structure[0] += 1
+
+    def clear(self) -> None:
+        super().clear()
+        _structure[0] += 1
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
 
 class RemovableHandle:
     """Returned by the `register_*_hook` methods; `.remove()` unregisters the hook."""
@@ -66,10 +114,10 @@ class Module:
     def __init__(self) -> None:
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = OrderedDict()
+        d["_parameters"] = _Registry()
         d["_buffers"] = OrderedDict()
         d["_non_persistent_buffers"] = set()
-        d["_modules"] = OrderedDict()
+        d["_modules"] = _Registry()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
@@ -108,7 +156,8 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            if name not in params:  # (a parameter assigned again keeps its place, as in PyTorch)
+                self._forget(name)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -263,7 +312,14 @@ class Module:
         return out
 
     def _parameter_list(self) -> list[Parameter]:
-        """Every parameter once, in `parameters()` order."""
+        """Every parameter once, in `parameters()` order (kept until a module's parameters or children change).
+
+        Shared with callers that only read it: zero_grad runs it every step.
+        """
+        cached = self.__dict__.get("_cached_parameters")
+        if cached is not None and cached[0] == _structure[0]:
+            return cached[1]
+        version = _structure[0]
         seen: set = set()
         out = []
         for m in self._unique_modules():
@@ -271,6 +327,7 @@ class Module:
                 if p is not None and id(p) not in seen:
                     seen.add(id(p))
                     out.append(p)
+        self.__dict__["_cached_parameters"] = (version, out)
         return out
 
     def named_children(self) -> Iterator[tuple[str, Module]]:

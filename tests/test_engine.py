@@ -442,10 +442,13 @@ def test_a_node_hook_that_changes_the_dtype_is_cast_back():
 
 @pytest.mark.parametrize("shape", [(), (1,), (3, 2)])
 @pytest.mark.parametrize("expr", [lambda x: x * 2, lambda x: 2 - x, lambda x: 2.0 ** x, lambda x: x ** 3,
-                                  lambda x: 1 / x, lambda x: ad.maximum(x, 0.25), lambda x: ad.tanh(x) + 1])
+                                  lambda x: 1 / x, lambda x: ad.maximum(x, 0.25), lambda x: ad.tanh(x) + 1,
+                                  lambda x: x * x, lambda x: x / (x + 1), lambda x: x ** (x * 0.5),
+                                  lambda x: ad.maximum(x, 1 - x)])
 def test_exact_nodes_give_gradients_of_the_tensors_dtype_and_shape(expr, shape):
-    """A pointwise op on a tensor and Python scalars skips the gradient's fit (tape.Node.exact): the gradient
-    must still be float32 for a float32 tensor, of its shape, and the float64 one rounded."""
+    """A pointwise op on a tensor and Python scalars, or on two tensors of one shape and dtype, skips the
+    gradient's fit (tape.Node.exact): the gradient must still be float32 for a float32 tensor, of its shape,
+    and the float64 one rounded."""
     data = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
     x32 = ad.Tensor(data.astype(np.float32), requires_grad=True)
     x64 = ad.Tensor(data, requires_grad=True)

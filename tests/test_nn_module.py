@@ -77,6 +77,44 @@ def test_reassigning_and_deleting_attributes_keeps_registries_consistent():
         _ = m.missing
 
 
+def test_parameter_list_stays_current_after_every_kind_of_change():
+    """parameters() is cached between changes (zero_grad runs it every step): each change, made anywhere
+    below a module whose list was already taken, must show in that module's next list."""
+    inner = nn.Sequential(nn.Linear(1, 2))
+    model = nn.Sequential(inner, nn.ReLU())
+
+    def names():
+        return [n for n, _ in model.named_parameters()], list(model.parameters())
+
+    def check():
+        listed, params = names()
+        assert [p for _, p in model.named_parameters()] == params, listed
+        return listed
+
+    assert check() == ["0.0.weight", "0.0.bias"]
+    inner.append(nn.Linear(2, 2))                       # a grandchild added
+    assert check() == ["0.0.weight", "0.0.bias", "0.1.weight", "0.1.bias"]
+    w = nn.Parameter(np.ones((2, 1)))
+    inner[0].weight = w                                 # a parameter replaced: same place, as PyTorch
+    assert check()[0] == "0.0.weight" and list(model.parameters())[0] is w
+    inner[0].bias = None                                # ... set to None
+    assert check() == ["0.0.weight", "0.1.weight", "0.1.bias"]
+    del inner[1]                                        # a child deleted
+    assert check() == ["0.0.weight"]
+    inner[0].register_parameter("extra", nn.Parameter(np.zeros(1)))
+    inner[0]._parameters.pop("extra")                   # the registry changed directly
+    inner[0]._modules.setdefault("sub", nn.Linear(1, 1))
+    assert check() == ["0.0.weight", "0.0.sub.weight", "0.0.sub.bias"]
+    model.add_module("2", nn.Linear(1, 1))
+    assert check()[-2:] == ["2.weight", "2.bias"]
+    model[2].weight.grad = ad.ones(1, 1)
+    model.zero_grad()                                   # reaches the module added last
+    assert model[2].weight.grad is None
+    clone = copy.deepcopy(model)
+    assert [id(p) for p in clone.parameters()] != [id(p) for p in model.parameters()]
+    assert list(clone.parameters())[0] is clone[0][0].weight
+
+
 def test_train_eval_propagate_to_every_submodule():
     net = Net()
     assert net.training and net.block.fc.training

@@ -157,23 +157,32 @@ def _node_of(out: Tensor, name: str):
 
 @pytest.mark.parametrize("name", POINTWISE)
 @settings(max_examples=10)
-@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), create_graph=st.booleans())
-def test_pointwise_rules_keep_the_inputs_shape_and_dtype(name, data, dtype, create_graph):
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]), create_graph=st.booleans(),
+       others=st.sampled_from(["python scalars", "arrays alike", "numpy scalars alike"]))
+def test_pointwise_rules_keep_the_inputs_shape_and_dtype(name, data, dtype, create_graph, others):
     """What `pointwise` promises (registry.Op), which lets backward skip fitting gradients (tape.Node.exact):
-    with the other inputs Python scalars, rule i returns input i's shape and dtype, on arrays and on Tensors."""
+    with the other inputs Python scalars, or arrays of input i's shape and dtype, rule i returns input i's
+    shape and dtype, on arrays and on Tensors."""
     op = OPS[name]
     fn, inputs = _draw(name, data)
     node = _node_of(fn(*inputs), name)
     args, params = node.args, node.params
+    arrays = [j for j, a in enumerate(args) if isinstance(a, (np.ndarray, np.generic))]
+    shape = np.broadcast_shapes(*(np.shape(args[j]) for j in arrays))
     rng = np.random.default_rng(0)
     for i, rule in enumerate(op.vjp):
-        if rule is None or not isinstance(args[i], (np.ndarray, np.generic)):
+        if rule is None or i not in arrays:
             continue
-        xs = [np.asarray(a, dtype=dtype) if j == i else
-              float(np.asarray(a).flat[0]) if isinstance(a, (np.ndarray, np.generic)) else a
-              for j, a in enumerate(args)]
+        if others == "python scalars":
+            xs = [np.asarray(a, dtype=dtype) if j == i else float(np.asarray(a).flat[0]) if j in arrays else a
+                  for j, a in enumerate(args)]
+        elif others == "arrays alike":  # every array input (the op's own values) of one shape and dtype
+            xs = [np.array(np.broadcast_to(np.asarray(a, dtype=dtype), shape)) if j in arrays else a
+                  for j, a in enumerate(args)]
+        else:  # ... or every one a NumPy scalar of that dtype (0-d tensors may hold those)
+            xs = [np.dtype(dtype).type(np.asarray(a).flat[0]) if j in arrays else a for j, a in enumerate(args)]
         ans = op.forward(*xs, **params)
-        assert np.shape(ans) == xs[i].shape and np.result_type(ans) == dtype, f"{name}: forward"
+        assert np.shape(ans) == np.shape(xs[i]) and np.result_type(ans) == dtype, f"{name}: forward"
         g = rng.standard_normal(np.shape(ans)).astype(dtype)
         if create_graph:
             xs[i] = Tensor(xs[i], requires_grad=True)
@@ -182,5 +191,5 @@ def test_pointwise_rules_keep_the_inputs_shape_and_dtype(name, data, dtype, crea
             assert isinstance(gi, Tensor) and gi.requires_grad, f"{name}: rule {i} did not record"
         else:
             gi = rule(g, ans, *xs, **params)
-        assert np.shape(gi) == xs[i].shape, f"{name}: rule {i} gave shape {np.shape(gi)} for {xs[i].shape}"
+        assert np.shape(gi) == np.shape(xs[i]), f"{name}: rule {i} gave shape {np.shape(gi)} for {np.shape(xs[i])}"
         assert np.result_type(gi) == dtype, f"{name}: rule {i} gave {np.result_type(gi)} for {np.dtype(dtype)}"

@@ -31,10 +31,10 @@ class Op:
         self.jvp = jvp
         self.doc = doc
         self.is_view = is_view
-        # pointwise: with every other input a Python scalar (NumPy 2's promotion rules), the output has input
-        # i's shape and dtype, and so does rule i's result given an upstream gradient of the output's (tested
-        # for every such op); the fast paths (tape.unary, tape.binary) then tell the engine it need not fit
-        # that gradient to the input
+        # pointwise: with every other input a Python scalar (NumPy 2's promotion rules), or an array of input
+        # i's shape and dtype, the output has input i's shape and dtype, and so does rule i's result given an
+        # upstream gradient of the output's (tested for every such op); the fast paths (tape.unary,
+        # tape.binary) then tell the engine it need not fit that gradient to the input
         self.pointwise = pointwise
         self.variadic = callable(vjp)
         # which positional inputs the rules may differentiate (None: all)
