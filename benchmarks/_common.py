@@ -91,27 +91,39 @@ def time_phases(runs: dict[str, Callable[[], Sequence[float]]], repeat: int, war
     return {name: [Timing(s) for s in per] for name, per in acc.items()}
 
 
-def time_call(fn: Callable[[], object], repeat: int = 15, warmup: int = 3, min_time: float = 0.02) -> Timing:
-    """Seconds per call of `fn`: calls are batched so each sample lasts at least `min_time`."""
-    for _ in range(warmup):
-        fn()
+def time_calls(fns: dict[str, Callable[[], object]], repeat: int = 15, warmup: int = 3,
+               min_time: float = 0.02) -> dict[str, Timing]:
+    """Seconds per call of each function, sampled interleaved (see `time_phases`): calls are batched so each
+    sample lasts at least `min_time`, and each round takes one sample of every function in turn, so a slow
+    patch of the machine hits them alike and ratios between them stay fair."""
+    runs = {}
+    for key, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        runs[key] = _batched(fn, _batch_size(fn, min_time))
+    return {key: phases[0] for key, phases in time_phases(runs, repeat, warmup=0).items()}
+
+
+def _batch_size(fn: Callable[[], object], min_time: float) -> int:
+    """How many calls of `fn` last at least `min_time`."""
     number = 1
-    while True:  # calibrate the batch size
+    while True:
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
         dt = time.perf_counter() - t0
         if dt >= min_time or number >= 1 << 20:
-            break
+            return number
         number *= 2 if dt <= 0 else max(2, min(10, int(min_time / dt) + 1))
-    samples = []
-    for _ in range(repeat):
-        gc.collect()
+
+
+def _batched(fn: Callable[[], object], number: int) -> Callable[[], tuple[float]]:
+    def run() -> tuple[float]:
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return Timing(samples)
+        return ((time.perf_counter() - t0) / number,)
+    return run
 
 
 now = time.perf_counter

@@ -99,7 +99,8 @@ def main() -> None:
 
     torch = C.load_torch()
     C.header(f"HVP: f(x) = sum(tanh(W2 tanh(W1 x))), n = {N}, float64; grad = forward + backward")
-    print(f"   median of {args.repeat} samples, calls batched to >= {args.min_time * 1e3:.0f} ms per sample")
+    print(f"   median of {args.repeat} interleaved rounds (one sample of each figure per round), calls batched to "
+          f">= {args.min_time * 1e3:.0f} ms per sample")
 
     import autodiff as ad
     np_grad, np_hvp = numpy_impls(W1, W2)
@@ -123,9 +124,11 @@ def main() -> None:
             raise SystemExit(f"{name}: gradient or HVP disagrees with the hand-written NumPy")
 
     C.freeze_heap()
+    figures = {f"{name} {k}": fn for name, fns in impls.items() for k, fn in enumerate(fns) if fn is not None}
+    timed = C.time_calls(figures, args.repeat, min_time=args.min_time)
     us, mins = {}, {}
     for name, fns in impls.items():
-        ts = [None if fn is None else C.time_call(fn, args.repeat, min_time=args.min_time) for fn in fns]
+        ts = [timed.get(f"{name} {k}") for k in range(len(fns))]
         us[name] = [None if t is None else t.median * 1e6 for t in ts]
         mins[name] = [None if t is None else t.min * 1e6 for t in ts]
     tg = us.get("torch", [None] * 3)
