@@ -6,7 +6,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from ._state import config, set_grad_mode
+from ._state import config, set_grad_mode, state
 from .tensor import Tensor
 
 _ndarray = np.ndarray
@@ -208,6 +208,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             grads[n] = g
             heappush(heap, (-n.seq, n))
     anomaly = config.anomaly
+    tangents = state.forward_tangents
     prev_mode = set_grad_mode(create_graph)
     # `held`: the one pending node while nothing else is pending (a chain's common case), kept off the heap
     # with its gradient `held_g` out of `grads`
@@ -241,6 +242,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 if op.uses_ans:  # the output itself, as a tensor whose history is this node
                     ans = Tensor._wrap(node.ans)
                     ans.requires_grad, ans.grad_fn, ans._vc = True, node, node.output_counter()
+                    if tangents is not None and node in tangents:  # forward mode over this backward: the
+                        tangents[ans] = tangents[node]               # output's tangent (tape._push_tangent)
                 ax, ay = x, y  # the rules get the inputs themselves, so that they are recorded
             else:
                 ans = node.ans

@@ -310,10 +310,15 @@ def _push_tangent(op, args, datas, params, out: Tensor) -> None:
             ti = rule(ta, out._data, *datas, **params)
             total = ti if total is None else total + ti
     if total is not None:
-        shape = np.shape(out._data)
-        if np.shape(total) != shape:
-            total = np.broadcast_to(total, shape)
-        dt = np.result_type(out._data)
-        if dt.kind == "f" and np.result_type(total) != dt:
-            total = np.asarray(total, dtype=dt)
+        d = out._data
+        if type(total) is not type(d) or (type(d) is _ndarray and (total.shape != d.shape or total.dtype != d.dtype)):
+            # (a rule's tangent of another shape or dtype than the output's; the usual case skips the checks)
+            shape = np.shape(d)
+            if np.shape(total) != shape:
+                total = np.broadcast_to(total, shape)
+            dt = np.result_type(d)
+            if dt.kind == "f" and np.result_type(total) != dt:
+                total = np.asarray(total, dtype=dt)
         tangents[out] = total
+        if out.grad_fn is not None:  # forward mode over a create_graph backward: the rules' saved output
+            tangents[out.grad_fn] = total  # has this tangent (engine.run_backward)

@@ -139,6 +139,24 @@ def test_hessian_refuses_a_non_scalar_function():
         AF.hessian(lambda x: x * x, t64([1.0, 2.0]))
 
 
+def test_jvp_of_a_create_graph_gradient_carries_tangents_through_the_backward():
+    """Forward-over-reverse by hand: jvp of a gradient taken with create_graph. The tangent must reach the
+    rules' saved outputs (tanh's backward reads tanh(x)) and upstream gradients that depend on the tangent's
+    input without requiring grad (z below, through sum's backward)."""
+    x = t64([0.5, -1.0, 2.0]).requires_grad_()
+    v = t64([0.2, 0.4, -0.3])
+    z = ad.Tensor(np.array([1.0, 2.0]))  # does not require grad
+    vz = ad.Tensor(np.array([0.3, -0.1]))
+
+    def grad_of(f, at):
+        return ad.grad(f, at, create_graph=True)[0]
+
+    _, hv = AF.jvp(lambda x: grad_of(ad.tanh(x.requires_grad_()).sum(), x), x, v)
+    np.testing.assert_allclose(hv.numpy(), AF.hvp(lambda x: ad.tanh(x).sum(), x, v)[1].numpy(), rtol=1e-12)
+    _, mixed = AF.jvp(lambda z: grad_of((ad.tanh(x).sum() * z).sum(), x), z, vz)  # d/dz of d/dx, along vz
+    np.testing.assert_allclose(mixed.numpy(), (1 - np.tanh(x.numpy()) ** 2) * vz.numpy().sum(), rtol=1e-12)
+
+
 # ----------------------------------------------------------------------------------------- hvp
 def test_hvp_equals_the_hessian_times_v_and_the_hand_written_r_op():
     n = 6

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .._state import state
 from ..tape import apply
 from ..tensor import Tensor
 from .registry import OPS
@@ -55,7 +56,9 @@ _ARRAYS = (np.ndarray, np.generic)
 
 def unreduce(g, shape: tuple, axis, keepdims: bool):
     """Broadcast a gradient of a reduction's output back to the input's shape."""
-    if isinstance(g, Tensor) and not g.requires_grad:  # a constant seed under create_graph: no graph to record
+    if isinstance(g, Tensor) and not g.requires_grad and (state.forward_tangents is None
+                                                          or g not in state.forward_tangents):
+        # a constant seed under create_graph: no graph to record (nor a tangent to carry)
         return Tensor._wrap(unreduce(g._data, shape, axis, keepdims))
     if not keepdims and axis is not None:  # put the reduced axes back as size 1 (a full reduction's g is 0-d)
         axes = norm_axes(axis, len(shape))
