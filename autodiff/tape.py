@@ -20,7 +20,7 @@ _new = Tensor.__new__
 
 
 class Node:
-    """One recorded op application (made by `record`): what backward needs to run the op's VJP rules.
+    """One recorded op application (made by `record_node`): what backward needs to run the op's VJP rules.
 
     `inputs` are the op's arguments as given (Tensors or constants), `args` their
     arrays, `ans` the output array, `seq` the creation order (backward runs
@@ -92,24 +92,13 @@ _next_seq = itertools.count().__next__
 _blank_node = object.__new__
 
 
-def record(out: Tensor, op, inputs: tuple, args: tuple, params: dict, moved: bool) -> Node:
-    """Record that `out` was made by `op` from `inputs` (their arrays `args`); mark it as requiring grad.
+def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool, exact: tuple | None) -> Node:
+    """Record that `out` was made by `op` from inputs `x`, `y` (their arrays `ax`, `ay`) in Node's layout
+    (`n` is 1, 2, or -1 for tuples in `x` and `ax`); mark it as requiring grad.
 
     `moved`: some input was changed in place since it was made, so the versions seen now are kept
-    (None stands for "every input at version 0", the common case).
-    """
-    n = len(inputs)
-    if n == 2:
-        return record_node(out, op, params, 2, inputs[0], inputs[1], args[0], args[1], moved, None)
-    if n == 1:
-        return record_node(out, op, params, 1, inputs[0], None, args[0], None, moved, None)
-    return record_node(out, op, params, -1, inputs, None, args, None, moved, None)
-
-
-def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool, exact: tuple | None) -> Node:
-    """`record` with the inputs already in Node's layout (see Node: `n` is 1, 2 or -1 for tuples in `x`, `ax`).
-
-    The one- and two-input hot paths call this directly: no argument tuples, no `__init__` dispatch.
+    (None stands for "every input at version 0", the common case). No argument tuples for one or two
+    inputs, no `__init__` dispatch: this runs for every recorded op.
     """
     node = _blank_node(Node)
     node.op = op
@@ -176,8 +165,14 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     t._data = out
     t.grad = None
     t._hooks = None
-    if req and (not grad_off_threads[0] or state.grad_enabled):
-        record(t, op, args, tuple(datas), params, moved)
+    if req and (not grad_off_threads[0] or state.grad_enabled):  # (Node's layout: see record_node)
+        n = len(args)
+        if n == 2:
+            record_node(t, op, params, 2, args[0], args[1], datas[0], datas[1], moved, None)
+        elif n == 1:
+            record_node(t, op, params, 1, args[0], None, datas[0], None, moved, None)
+        else:
+            record_node(t, op, params, -1, args, None, tuple(datas), None, moved, None)
     else:
         t.requires_grad = False
         t.grad_fn = None

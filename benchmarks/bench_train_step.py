@@ -18,6 +18,8 @@ leaves each batch starting cold, which costs torch more than us on the small mic
 previous engine's spinning threads then slow the next one (the floor runs right after torch).
 torch runs with as many threads as NumPy's BLAS uses (threadpoolctl), so both get the same cores.
 Every implementation's loss after the same steps from the same initial weights is cross-checked.
+The SUMMARY gives each ratio of medians and, in parentheses, the median over rounds of the ratio within
+a round, which the host's slow patches (they hit a whole round) disturb less.
 
     python benchmarks/bench_train_step.py              # all workloads (~40 s)
     python benchmarks/bench_train_step.py --only mlp   # one workload
@@ -31,6 +33,7 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import time
 
 import _common as C
@@ -396,6 +399,12 @@ def time_workload(workload: str, torch, repeat: int, pause: float = PAUSE) -> di
     return {name: t[0] for name, t in res.items()}
 
 
+def _per_round(res: dict, other: str) -> float:
+    """Median over rounds of ours / `other` in the same round: the host's slow patches, which come and go
+    between rounds, cancel in each round's ratio (the ratio of the two medians mixes rounds)."""
+    return statistics.median(a / b for a, b in zip(res["autodiff+nn"].samples, res[other].samples, strict=True))
+
+
 def rss_child(impl: str, steps: int) -> None:
     """Child process: 50 MLP steps of one implementation; report peak and current RSS."""
     if impl == "torch":
@@ -458,8 +467,10 @@ def main() -> None:
         print()
         C.table(rows, ["workload", "impl", "ms/step", "min", "iqr", "/floor", "/torch"])
         ours = ms["autodiff+nn"]
-        summary.append(f"{workload}: ours/floor {ours / ms['numpy floor']:.2f}x"
-                       + (f", ours/torch {ours / ms['torch']:.2f}x" if "torch" in ms else "")
+        summary.append(f"{workload}: ours/floor {ours / ms['numpy floor']:.2f}x "
+                       f"(per round {_per_round(res, 'numpy floor'):.2f}x)"
+                       + (f", ours/torch {ours / ms['torch']:.2f}x (per round {_per_round(res, 'torch'):.2f}x)"
+                          if "torch" in ms else "")
                        + f" (target {TARGETS[workload]})")
     if not args.only or args.only == "mlp":
         print()
