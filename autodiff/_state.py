@@ -17,10 +17,10 @@ class _ThreadState(threading.local):
 
 state = _ThreadState()
 
-# how many threads have grad mode off right now: while 0, every thread records, and ops skip the per-thread lookup
-# (a thread that ends with grad mode off leaves it above 0 for good, which only costs that lookup)
-grad_off_threads = [0]
-_grad_mode_lock = threading.Lock()
+# one entry per thread with grad mode off right now: while empty, every thread records, and ops skip the per-thread
+# lookup. (list.append and list.pop are atomic, so no lock; a thread that ends with grad mode off leaves its entry
+# for good, which only costs that lookup)
+grad_off_threads: list = []
 
 
 def set_grad_mode(mode: bool) -> bool:
@@ -28,8 +28,10 @@ def set_grad_mode(mode: bool) -> bool:
     mode = bool(mode)
     prev = state.grad_enabled
     if mode != prev:
-        with _grad_mode_lock:
-            grad_off_threads[0] += -1 if mode else 1
+        if mode:
+            grad_off_threads.pop()
+        else:
+            grad_off_threads.append(None)
         state.grad_enabled = mode
     return prev
 

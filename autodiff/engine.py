@@ -144,12 +144,14 @@ def _needed_nodes(roots, targets) -> tuple[set | None, dict, dict]:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        inputs = node.inputs
-        if inputs is None:
+        n = node._n  # (the inputs read from Node's slots, as run_backward does)
+        if not n:
             raise RuntimeError(FREED_MSG)
         if node in target_nodes:
             frontier.append(node)
-        for i, a in enumerate(inputs):
+        x = node._x
+        for i in _POSITIONS[n] if n > 0 else range(len(x)):
+            a = x[i] if n < 0 else node._y if i else x
             if not isinstance(a, Tensor):
                 continue
             if a._vc is None:

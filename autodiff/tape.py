@@ -165,7 +165,7 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     t._data = out
     t.grad = None
     t._hooks = None
-    if req and (not grad_off_threads[0] or state.grad_enabled):  # (Node's layout: see record_node)
+    if req and (not grad_off_threads or state.grad_enabled):  # (Node's layout: see record_node)
         n = len(args)
         if n == 2:
             record_node(t, op, params, 2, args[0], args[1], datas[0], datas[1], moved, None)
@@ -204,7 +204,7 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
         t._data = forward(d)
         t.grad = None
         t._hooks = None
-        if x.requires_grad and (not grad_off_threads[0] or state.grad_enabled):
+        if x.requires_grad and (not grad_off_threads or state.grad_enabled):
             vc = x._vc
             record_node(t, op, defaults, 1, x, None, d, None, vc is not None and vc[0] != 0, exact)
         else:
@@ -266,7 +266,7 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
         t._data = out
         t.grad = None
         t._hooks = None
-        if (rx or ry) and (not grad_off_threads[0] or state.grad_enabled):
+        if (rx or ry) and (not grad_off_threads or state.grad_enabled):
             if exact is None:  # two arrays (or NumPy scalars) of one shape and dtype: exact too
                 kind = type(dx)
                 if kind is type(dy) and (kind is not _ndarray or (dx.shape == dy.shape and dx.dtype is dy.dtype)):
