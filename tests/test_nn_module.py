@@ -56,6 +56,23 @@ def test_parameters_follow_pytorch_registration_order():
     assert [n for n, _ in M().named_parameters()] == ["a", "b", "sub.weight", "sub.bias"]
 
 
+def test_assigning_a_parameter_or_child_again_keeps_its_place():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(np.zeros(1))
+            self.fc = nn.Linear(1, 1)
+            self.b = nn.Parameter(np.zeros(2))
+            self.act = nn.ReLU()
+
+    m = M()
+    m.a = nn.Parameter(np.ones(3))
+    m.fc = nn.Linear(2, 2)
+    assert [n for n, _ in m.named_parameters()] == ["a", "b", "fc.weight", "fc.bias"]  # as PyTorch
+    assert list(dict(m.named_children())) == ["fc", "act"]
+    assert m.a.shape == (3,) and m.fc.in_features == 2
+
+
 def test_shared_parameters_and_modules_are_listed_once():
     lin = nn.Linear(2, 2)
     seq = nn.Sequential(lin, nn.ReLU(), lin)
