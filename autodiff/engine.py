@@ -71,11 +71,10 @@ def _parent_as_recorded(node, i: int, a: Tensor) -> tuple:
 
     Raises if the node's rules read that input; otherwise follows the input's history as recorded.
     """
-    expected = node.versions[i] if node.versions is not None else 0
     saved = node.op.saved_inputs
     if saved is None or i in saved:
-        raise _version_error(node, i, a, expected)
-    return a._as_of(expected)
+        raise _version_error(node, i, a, _recorded_version(node, i))
+    return recorded_parent(node, i, a)
 
 
 def _fit_to_input(gi, data, op, i: int):
@@ -115,10 +114,15 @@ def _unwrap_hook_result(out, create_graph: bool):
     return out._data if isinstance(out, Tensor) else np.asarray(out)
 
 
+def _recorded_version(node, i: int) -> int:
+    """The version input i had when `node` recorded it (`versions` None: every input was at version 0)."""
+    return node.versions[i] if node.versions is not None else 0
+
+
 def recorded_parent(node, i: int, a: Tensor) -> tuple:
     """(requires_grad, grad_fn) of input `a` as it was when `node` recorded it."""
     if a._vc is not None:
-        expected = node.versions[i] if node.versions is not None else 0
+        expected = _recorded_version(node, i)
         if a._vc[0] != expected:
             return a._as_of(expected)
     return a.requires_grad, a.grad_fn

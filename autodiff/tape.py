@@ -267,7 +267,7 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
         t.grad = None
         t._hooks = None
         if (rx or ry) and (not grad_off_threads or state.grad_enabled):
-            if exact is None:  # two arrays (or NumPy scalars) of one shape and dtype: exact too
+            if exact is None and _NEP50:  # two arrays (or NumPy scalars) of one shape and dtype: exact too
                 kind = type(dx)
                 if kind is type(dy) and (kind is not _ndarray or (dx.shape == dy.shape and dx.dtype is dy.dtype)):
                     exact = _BOTH
