@@ -255,6 +255,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                 ans = node.ans
                 ax, ay = node._ax, node._ay
             params = node.params
+            if op.residuals:  # what the forward saved for the rules; under create_graph they recompute (registry)
+                params = {**params, "res": None if create_graph else node._res}
             vjps = op.vjp
             variadic = op.variadic
             versions = node.versions
@@ -314,6 +316,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             if not retain_graph:  # free what backward needed (see Node: _n is 0 once freed)
                 node._n = 0
                 node._x = node._y = node._ax = node._ay = node.ans = None
+                if op.residuals:
+                    node._res = None
     finally:
         set_grad_mode(prev_mode)
 

@@ -36,10 +36,13 @@ class Node:
     already have their shapes and dtypes (see registry.Op), so backward need not check that: the only tensor
     input, when the others are Python scalars (and then backward visits no other input), or both inputs,
     when they are arrays of one shape and dtype.
+
+    `_res`: set only on the nodes of ops with residuals (see registry): what their forward computed for the
+    VJP rules (read it as `res`).
     """
 
     __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
-                 "trace", "exact", "__weakref__")
+                 "trace", "exact", "_res", "__weakref__")
 
     def output_counter(self, version: int = 0) -> list:
         """The version counter of this node's output, made at `version` if it has none yet.
@@ -74,6 +77,11 @@ class Node:
     @property
     def freed(self) -> bool:
         return self._n == 0
+
+    @property
+    def res(self):
+        """What the forward of an op with residuals saved for its VJP rules; None for other ops and once freed."""
+        return getattr(self, "_res", None)
 
     @property
     def next_functions(self) -> tuple:
@@ -159,6 +167,8 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
         else:
             push(a if isinstance(a, _AS_IS) else _to_array(a))
     out = op.forward(*datas, **params) if params else op.forward(*datas)
+    if op.residuals:
+        out, res = out
     if type(out) is not _ndarray and type(out) in _PY_SCALARS:
         out = _to_array(out)
     t = _new(Tensor)
@@ -168,11 +178,13 @@ def apply(op, args, params=_NO_PARAMS) -> Tensor:
     if req and (not grad_off_threads or state.grad_enabled):  # (Node's layout: see record_node)
         n = len(args)
         if n == 2:
-            record_node(t, op, params, 2, args[0], args[1], datas[0], datas[1], moved, None)
+            node = record_node(t, op, params, 2, args[0], args[1], datas[0], datas[1], moved, None)
         elif n == 1:
-            record_node(t, op, params, 1, args[0], None, datas[0], None, moved, None)
+            node = record_node(t, op, params, 1, args[0], None, datas[0], None, moved, None)
         else:
-            record_node(t, op, params, -1, args, None, tuple(datas), None, moved, None)
+            node = record_node(t, op, params, -1, args, None, tuple(datas), None, moved, None)
+        if op.residuals:
+            node._res = res
     else:
         t.requires_grad = False
         t.grad_fn = None
@@ -191,8 +203,8 @@ def unary(op, defaults: dict = _NO_PARAMS) -> Callable[[Any], Tensor]:
     which must be those the op's forward uses when called with the input alone (e.g. a full reduction's).
     A pointwise op's nodes are `exact` (see Node): backward skips fitting the gradient to the input.
     """
-    if op.is_view:
-        raise ValueError(f"unary: {op.name} is a view op; use apply")
+    if op.is_view or op.residuals:
+        raise ValueError(f"unary: {op.name} is a view op or has residuals; use apply")
     forward = op.forward
     exact = _FIRST if op.pointwise and _NEP50 else None
 
@@ -228,8 +240,8 @@ def binary(op, reflected: bool = False, on_error: Callable | None = None) -> Cal
     with a Python scalar (`x * 0.5`, `1 - x`), or with an array of its own shape and dtype (`p * p`), records
     an `exact` node (see Node).
     """
-    if op.is_view or not op.pointwise:
-        raise ValueError(f"binary: {op.name} is not a pointwise op; use apply")
+    if op.is_view or not op.pointwise or op.residuals:
+        raise ValueError(f"binary: {op.name} is not a pointwise op without residuals; use apply")
     forward = op.forward
 
     def fn(x, y) -> Tensor:

@@ -5,7 +5,8 @@ Fusing saves graph nodes and copies on the hot path of a training step:
 - ``linear(x, W, b)``: x @ W.T + b in one node, W stored (out, in) as PyTorch; BLAS reads the
   transpose in place, and the weight gradient g.T @ x comes out contiguous.
 - ``cross_entropy(x, target)``: log-softmax and the negative log-likelihood together, so the
-  gradient is (softmax - one-hot) / N, computed from a max-shifted softmax (finite for logits of 1e4).
+  gradient is (softmax - one-hot) / N, computed from a max-shifted softmax (finite for logits of 1e4)
+  whose exponentials the forward keeps as residuals (see autodiff.ops.registry).
 - ``nll_loss(logp, target)``, ``binary_cross_entropy(p, y)``: PyTorch's reductions and clamping.
 
 Targets (class indices or probabilities) and class weights are constants, never differentiated.
@@ -98,11 +99,6 @@ def _softmax_np(x, axis=-1):
 _softmax_any = on_tensor_use("softmax", _softmax_np)
 
 
-def _logsumexp_rows(x):
-    m = _max_reduce(x, axis=1, keepdims=True)
-    return np.log(_add_reduce(np.exp(x - m), axis=1, keepdims=True)) + m
-
-
 def _is_fast(target, weight, ignore_index, label_smoothing) -> bool:
     """Plain class indices with nothing to weight, ignore or smooth: Q is a one-hot."""
     return (weight is None and not label_smoothing and target.dtype.kind in "iu"
@@ -160,20 +156,25 @@ def _scale(g, reduction: str, denom):
 
 # ------------------------------------------------------------------------------------ cross entropy
 def _ce_forward(x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+    """The loss, and as residuals the row-shifted exponentials e = exp(x - max) and their row sums s, from
+    which backward gets the softmax e / s in one pass instead of recomputing it (as PyTorch saves its
+    log-softmax)."""
     n, c = x.shape
+    z = x - _max_reduce(x, axis=1, keepdims=True)
+    e = np.exp(z)
+    s = _add_reduce(e, axis=1, keepdims=True)
     if _is_fast(target, weight, ignore_index, label_smoothing):
-        z = x - _max_reduce(x, axis=1, keepdims=True)
-        losses = np.log(_add_reduce(np.exp(z), axis=1)) - z[_rows(n), target]
-        return _reduce(losses, reduction, n)
+        losses = np.log(s[:, 0]) - z[_rows(n), target]
+        return _reduce(losses, reduction, n), (e, s)
     q, denom = target_matrix(target, c, x.dtype, weight, ignore_index, label_smoothing)
-    losses = (q * (_logsumexp_rows(x) - x)).sum(axis=1)
-    return _reduce(losses, reduction, denom)
+    losses = (q * (np.log(s) - z)).sum(axis=1)  # log-sum-exp minus x, row by row
+    return _reduce(losses, reduction, denom), (e, s)
 
 
-def _ce_dlogits(x, target, weight, ignore_index, label_smoothing):
-    """(d loss_i / d x_i) for every row, before reduction: q_sum * softmax - Q."""
+def _ce_dlogits(x, target, weight, ignore_index, label_smoothing, res=None):
+    """(d loss_i / d x_i) for every row, before reduction: q_sum * softmax - Q (a fresh array)."""
     n, c = x.shape
-    p = _softmax_any(x, axis=1)
+    p = _softmax_any(x, axis=1) if res is None else res[0] / res[1]
     if _is_fast(target, weight, ignore_index, label_smoothing):
         if isinstance(p, np.ndarray):
             p[_rows(n), target] -= 1
@@ -185,8 +186,8 @@ def _ce_dlogits(x, target, weight, ignore_index, label_smoothing):
     return p * q.sum(axis=1, keepdims=True) - q, denom
 
 
-def _ce_vjp(g, ans, x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
-    d, denom = _ce_dlogits(x, target, weight, ignore_index, label_smoothing)
+def _ce_vjp(g, ans, x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0, res=None):
+    d, denom = _ce_dlogits(x, target, weight, ignore_index, label_smoothing, res)
     if reduction == "mean" and not denom:
         with np.errstate(divide="ignore", invalid="ignore"):
             return _zero_ignored(d * _scale(g, reduction, denom), target, ignore_index)
@@ -209,7 +210,7 @@ def _ce_jvp(t, ans, x, target, weight=None, reduction="mean", ignore_index=-100,
 CROSS_ENTROPY = defop(
     "cross_entropy", _ce_forward, (_ce_vjp, None, None), (_ce_jvp, None, None),
     doc="log-softmax + NLL fused: gradient (softmax - one-hot)/N; targets and class weights are constants",
-    differentiable=(0,))
+    differentiable=(0,), residuals=True)
 
 
 # -------------------------------------------------------------------------------------------- NLL

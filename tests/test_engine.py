@@ -456,3 +456,46 @@ def test_exact_nodes_give_gradients_of_the_tensors_dtype_and_shape(expr, shape):
     expr(x64).sum().backward()
     assert x32.grad.dtype == np.float32 and x32.grad.shape == shape
     np.testing.assert_allclose(x32.grad.numpy(), x64.grad.numpy(), rtol=1e-5)
+
+
+def _cube_with_residual(seen: list):
+    """x ** 3 whose forward keeps 3 x^2 as a residual; the VJP rule logs the `res` it is given."""
+    from autodiff.ops.registry import Op
+
+    def forward(x):
+        return x ** 3, (3 * x * x,)
+
+    def vjp(g, ans, x, res=None):
+        seen.append(res)
+        return g * (3 * x * x if res is None else res[0])
+
+    return Op("cube_with_residual", forward, (vjp,), (lambda t, ans, x: 3 * t * x * x,), residuals=True)
+
+
+def test_residuals_reach_a_plain_backward_not_a_create_graph_one_and_are_freed_with_the_graph():
+    from autodiff.tape import apply, unary
+
+    seen: list = []
+    op = _cube_with_residual(seen)
+    x = t64([1.0, 2.0])
+    y = apply(op, (x,))
+    np.testing.assert_array_equal(y.numpy(), [1.0, 8.0])  # the output alone, not (out, res)
+    res = y.grad_fn.res
+    np.testing.assert_array_equal(res[0], [3.0, 12.0])
+    y.sum().backward(retain_graph=True)
+    assert seen[-1] is res and y.grad_fn.res is res  # kept for another backward
+    (gx,) = ad.grad(y.sum(), x, create_graph=True)
+    assert seen[-1] is None  # recomputed from Tensors, so that it is recorded ...
+    (gxx,) = ad.grad(gx.sum(), x)
+    np.testing.assert_array_equal(gxx.numpy(), [6.0, 12.0])  # ... and second derivatives stay exact
+    ref = weakref.ref(res[0])
+    del res
+    y.sum().backward()
+    assert seen[-1] is not None and y.grad_fn.res is None
+    seen.clear()  # (the rule's log held the residual too)
+    assert ref() is None  # freed with the graph
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 24.0])  # the two plain backwards, accumulated
+    with ad.no_grad():
+        assert apply(op, (x,)).grad_fn is None
+    with pytest.raises(ValueError, match="residuals"):
+        unary(op)

@@ -137,6 +137,7 @@ def test_backward_with_random_upstream_gradient_keeps_invariants(name, data):
             nodes.append(n)
             stack.extend(a.grad_fn for a in n.inputs if isinstance(a, Tensor))
     ans_refs = [weakref.ref(n.ans) for n in nodes if isinstance(n.ans, np.ndarray)]
+    res_refs = [weakref.ref(r) for n in nodes for r in (n.res or ()) if isinstance(r, np.ndarray)]
     if not out.requires_grad:
         return
     out.backward(upstream)
@@ -170,11 +171,33 @@ def test_backward_with_random_upstream_gradient_keeps_invariants(name, data):
         assert not np.shares_memory(g, upstream), f"{name}: a gradient aliases the upstream gradient"
         for h in grads[i + 1:]:
             assert not np.shares_memory(g, h), f"{name}: two input gradients share memory"
-    # 4. the graph's saved buffers are released
-    assert all(n.args is None and n.ans is None for n in nodes)
+    # 4. the graph's saved buffers (residuals too) are released
+    assert all(n.args is None and n.ans is None and n.res is None for n in nodes)
     del out, nodes
     gc.collect()
     assert all(r() is None for r in ans_refs[1:]), f"{name}: saved intermediate arrays are still alive"
+    assert all(r() is None for r in res_refs), f"{name}: residuals are still alive"
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_a_retained_graph_gives_the_same_gradients_again(name, data):
+    """With retain_graph=True a second backward gives the first's gradients: no rule changes what the graph
+    saved (inputs, outputs, residuals) or the upstream gradient it was given."""
+    fn, inputs = _draw(name, data)
+    xs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    outs = [o for o in _outputs(fn(*inputs)) if o.requires_grad]
+    if not xs or not outs:
+        return
+    rng = np.random.default_rng(0)
+    upstream = [rng.standard_normal(o.shape) for o in outs]
+    first = ad.grad(outs, xs, upstream, retain_graph=True, allow_unused=True)
+    second = ad.grad(outs, xs, upstream, allow_unused=True)
+    for k, (a, b) in enumerate(zip(first, second)):
+        assert (a is None) == (b is None), f"{name}: input {k}"
+        if a is not None:
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=f"{name}: input {k}")
 
 
 POINTWISE = sorted(name for name, op in OPS.items() if op.pointwise)

@@ -8,6 +8,12 @@ A rule for input i is called as ``rule(g, ans, *inputs, **params)`` where
 ``g`` is the upstream gradient (VJP) or the input's tangent (JVP) and
 ``ans`` is the forward output. `vjp` may also be one callable
 ``rule(i, g, ans, *inputs, **params)`` for variadic ops (concatenate, stack).
+
+An op with ``residuals=True`` (as JAX's ``custom_vjp`` forward) returns ``(out, res)``: values its
+forward computed on the way that the VJP rules would otherwise compute again (cross-entropy's
+exponentials). A plain backward hands them to the rules as the keyword ``res``; under
+``create_graph=True`` the rules get ``res=None`` and recompute from their inputs, which are Tensors
+then, so that the recomputation is recorded and second derivatives stay exact. JVP rules get no ``res``.
 """
 from __future__ import annotations
 
@@ -21,10 +27,11 @@ class Op:
     """One differentiable primitive: forward, reverse rule(s) and forward rule(s) side by side."""
 
     __slots__ = ("name", "forward", "vjp", "jvp", "doc", "uses_ans", "saved_inputs", "is_view",
-                 "differentiable", "variadic", "pointwise")
+                 "differentiable", "variadic", "pointwise", "residuals")
 
     def __init__(self, name: str, forward: Callable, vjp, jvp, doc: str = "", is_view: bool = False,
-                 differentiable: Sequence[int] | None = None, pointwise: bool = False) -> None:
+                 differentiable: Sequence[int] | None = None, pointwise: bool = False,
+                 residuals: bool = False) -> None:
         self.name = name
         self.forward = forward
         self.vjp = vjp
@@ -36,6 +43,7 @@ class Op:
         # upstream gradient of the output's (tested for every such op); the fast paths (tape.unary,
         # tape.binary) then tell the engine it need not fit that gradient to the input
         self.pointwise = pointwise
+        self.residuals = residuals  # forward returns (out, res); see the module's docstring
         self.variadic = callable(vjp)
         # which positional inputs the rules may differentiate (None: all)
         self.differentiable = None if differentiable is None else frozenset(differentiable)
@@ -102,10 +110,11 @@ def _what_rules_read(rules, offset: int) -> tuple[bool, frozenset | None]:
 
 
 def defop(name: str, forward: Callable, vjp, jvp, doc: str = "", is_view: bool = False,
-          differentiable: Sequence[int] | None = None, pointwise: bool = False) -> Op:
+          differentiable: Sequence[int] | None = None, pointwise: bool = False, residuals: bool = False) -> Op:
     """Register an op. Every registered op is picked up by the registry-driven tests."""
     if name in OPS:
         raise ValueError(f"defop: an op named {name!r} is already registered")
-    op = Op(name, forward, vjp, jvp, doc=doc, is_view=is_view, differentiable=differentiable, pointwise=pointwise)
+    op = Op(name, forward, vjp, jvp, doc=doc, is_view=is_view, differentiable=differentiable, pointwise=pointwise,
+            residuals=residuals)
     OPS[name] = op
     return op
