@@ -158,7 +158,7 @@ def _scale(g, reduction: str, denom):
 def _ce_forward(x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
     """The loss, and as residuals the row-shifted exponentials e = exp(x - max) and their row sums s, from
     which backward gets the softmax e / s in one pass instead of recomputing it (as PyTorch saves its
-    log-softmax)."""
+    log-softmax). The price: the graph holds one more (N, C) array until backward."""
     n, c = x.shape
     z = x - _max_reduce(x, axis=1, keepdims=True)
     e = np.exp(z)
