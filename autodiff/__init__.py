@@ -26,6 +26,7 @@ from .functions import (
     arange,
     argmax,
     argmin,
+    argsort,
     asin,
     astype,
     atan,
@@ -40,6 +41,8 @@ from .functions import (
     ceil,
     chunk,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     clone,
     concatenate,
@@ -71,6 +74,7 @@ from .functions import (
     gelu,
     getitem,
     gt,
+    index_select,
     isfinite,
     isnan,
     le,
@@ -94,6 +98,7 @@ from .functions import (
     mean,
     min,
     minimum,
+    mm,
     moveaxis,
     mul,
     mv,
@@ -142,6 +147,7 @@ from .functions import (
     tril,
     triu,
     trunc,
+    unbind,
     unsqueeze,
     var,
     view,
@@ -164,6 +170,12 @@ from .tape import Node
 from .tensor import Tensor, is_tensor
 
 __version__ = "0.1.0"
+
+# dtypes by name, as torch.float32 and friends (NumPy's own types: `ad.tensor([1, 2], dtype=ad.float32)`,
+# `x.dtype == ad.int64`); `bool_` as NumPy spells it, so that `from autodiff import *` shadows no builtin
+from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
+
+half, double, long = float16, float64, int64
 
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import run_backward
+from .function import Function, FunctionCtx  # noqa: F401  (as torch.autograd.Function)
 from .tensor import Tensor
 
 

@@ -97,6 +97,14 @@ softplus = unary(E.SOFTPLUS)
 softsign = unary(E.SOFTSIGN)
 erf = unary(E.ERF)
 clone = unary(E.CLONE)
+_contiguous_copy = unary(E.CONTIGUOUS)
+
+
+def contiguous(x) -> Tensor:
+    """`x` itself when its array is C-contiguous, else a C-ordered copy that records the op (as torch's)."""
+    x = _as_tensor(x)
+    d = x._data
+    return x if type(d) is not np.ndarray or d.flags.c_contiguous else _contiguous_copy(x)
 expm1 = unary(E.EXPM1)
 log2 = unary(E.LOG2)
 log10 = unary(E.LOG10)
@@ -153,6 +161,16 @@ def clip(x, a_min=None, a_max=None, *, min=None, max=None) -> Tensor:  # noqa: A
 
 
 clamp = clip
+
+
+def clamp_min(x, min) -> Tensor:  # noqa: A002
+    """max(x, min) elementwise (as torch.clamp_min)."""
+    return clip(x, min, None)
+
+
+def clamp_max(x, max) -> Tensor:  # noqa: A002
+    """min(x, max) elementwise (as torch.clamp_max)."""
+    return clip(x, None, max)
 
 
 def astype(x, dtype) -> Tensor:
@@ -744,6 +762,51 @@ def mv(x, vec) -> Tensor:
     return matmul(x, vec)
 
 
+def mm(x, mat2) -> Tensor:
+    """Product of two matrices (as torch.mm: both 2-d, no broadcasting)."""
+    x, mat2 = _as_tensor(x), _as_tensor(mat2)
+    if x.ndim != 2:
+        raise RuntimeError(f"mm: self must be a matrix, got shape {x.shape}")
+    if mat2.ndim != 2:
+        raise RuntimeError(f"mm: mat2 must be a matrix, got shape {mat2.shape}")
+    if x.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x{x.shape[1]} and "
+                           f"{mat2.shape[0]}x{mat2.shape[1]})")
+    return matmul(x, mat2)
+
+
+def index_select(x, dim: int, index) -> Tensor:
+    """The entries of `x` at the positions `index` (a 1-d or 0-d integer tensor) along `dim`, as
+    torch.index_select; repeated indices are allowed and their gradients add up."""
+    x = _as_tensor(x)
+    idx = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"index_select: Expected an integer dtype for index, got {idx.dtype}")
+    if idx.ndim > 1:
+        raise RuntimeError(f"index_select: Index is supposed to be a vector, got shape {idx.shape}")
+    idx = idx.reshape(-1).astype(np.int64, copy=False)
+    if x.ndim == 0:  # (as PyTorch: a 0-d tensor has one entry, at index 0, and stays 0-d)
+        _dim("index_select", dim, 0)
+        if idx.size != 1 or idx[0] != 0:
+            raise IndexError(f"index_select: index {idx.tolist()} is out of range for a 0-d tensor")
+        return clone(x)
+    d = _dim("index_select", dim, x.ndim)
+    bad = idx[(idx < 0) | (idx >= x.shape[d])]
+    if bad.size:
+        raise IndexError(f"index_select: index {bad[0]} is out of range for dimension {d} with size {x.shape[d]}")
+    return getitem(x, (slice(None),) * d + (idx,))
+
+
+def unbind(x, dim: int = 0) -> tuple:
+    """The slices of `x` along `dim`, with that dim removed (as torch.unbind)."""
+    x = _as_tensor(x)
+    if x.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
+    d = _dim("unbind", dim, x.ndim)
+    lead = (slice(None),) * d
+    return tuple(getitem(x, lead + (i,)) for i in range(x.shape[d]))
+
+
 def _logical_reduction(np_fn, name):
     def fn(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
         x = _as_tensor(x)
@@ -810,6 +873,15 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) ->
         return TopkResult(clone(x), Tensor._wrap(np.zeros((), dtype=np.int64)))
     idx = _argsort(x._data, d, largest)[(slice(None),) * d + (slice(0, k),)].astype(np.int64, copy=False)
     return TopkResult(_take(x, d, idx), Tensor._wrap(idx))
+
+
+def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort `x` along `dim` (an int64 tensor; never recorded). The sort is always stable."""
+    x = _as_tensor(x)
+    d = _dim("argsort", dim, x.ndim)
+    if x.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    return Tensor._wrap(_argsort(x._data, d, descending).astype(np.int64, copy=False))
 
 
 # ---------------------------------------------------------------- comparisons (never recorded)

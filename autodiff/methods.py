@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
+from . import random
 from ._state import state
 from .ops import elementwise as E
 from .ops import shape as S
@@ -60,7 +61,7 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
               "asin", "acos", "atan", "atan2", "floor", "ceil", "trunc", "round", "remainder", "floor_divide",
               "amax", "amin", "cumsum", "cumprod", "norm", "flip", "roll", "tril", "triu", "diagonal", "diag",
               "trace", "repeat", "tile", "gather", "masked_fill", "outer", "bmm", "mv", "any", "all", "sort",
-              "topk"):
+              "topk", "neg", "contiguous", "mm", "index_select", "unbind", "argsort", "clamp_min", "clamp_max"):
     setattr(Tensor, _name, getattr(F, _name))
 
 
@@ -92,6 +93,24 @@ def _to(self, dtype):
 Tensor.to = _to
 Tensor.type_as = lambda self, other: F.astype(self, other.dtype)
 Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
+
+
+# ---------------------------------------------------------------- factories with this tensor's dtype
+def _new_factory(name: str, make):
+    def method(self, *args, dtype=None, requires_grad: bool = False) -> Tensor:
+        return Tensor(make(self.dtype if dtype is None else dtype, *args), requires_grad=requires_grad)
+    method.__name__ = name
+    method.__doc__ = f"as torch.Tensor.{name}: a new tensor with this tensor's dtype unless `dtype` is given"
+    return method
+
+
+Tensor.new_zeros = _new_factory("new_zeros", lambda dt, *size: np.zeros(F._shape_arg(size), dtype=dt))
+Tensor.new_ones = _new_factory("new_ones", lambda dt, *size: np.ones(F._shape_arg(size), dtype=dt))
+Tensor.new_empty = _new_factory("new_empty", lambda dt, *size: np.zeros(F._shape_arg(size), dtype=dt))  # zeroed
+Tensor.new_full = _new_factory("new_full", lambda dt, size, fill_value: np.full(F._shape_arg((size,)), fill_value,
+                                                                                dtype=dt))
+Tensor.new_tensor = _new_factory("new_tensor", lambda dt, data: np.array(
+    data._data if isinstance(data, Tensor) else data, dtype=dt))
 
 
 # ---------------------------------------------------------------- in-place ops
@@ -237,3 +256,25 @@ def _copy_(self, src) -> Tensor:
 
 
 Tensor.copy_ = _copy_
+
+
+def _fill_random(self, name: str, draw, generator: np.random.Generator | None) -> Tensor:
+    """copy_ of `draw(generator, shape)`, from the global generator (ad.manual_seed) unless one is given."""
+    if self.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {self.dtype}")
+    g = generator if generator is not None else random.default_rng()
+    return _copy_(self, draw(g, self.shape).astype(self.dtype, copy=False))
+
+
+def _uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with samples from U[a, b) (as torch.Tensor.uniform_)."""
+    return _fill_random(self, "uniform_", lambda g, shape: g.uniform(a, b, shape), generator)
+
+
+def _normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with samples from N(mean, std^2) (as torch.Tensor.normal_)."""
+    return _fill_random(self, "normal_", lambda g, shape: g.normal(mean, std, shape), generator)
+
+
+Tensor.uniform_ = _uniform_
+Tensor.normal_ = _normal_

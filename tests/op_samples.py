@@ -426,6 +426,7 @@ SAMPLES = {
     "tanh_backward": binary(lambda g, y: apply(E.TANH_BACKWARD, (g, y)), -1.0, 1.0),
     "sigmoid_backward": binary(lambda g, y: apply(E.SIGMOID_BACKWARD, (g, y)), 0.0, 1.0),
     "gelu": _gelu, "gelu_slope": _gelu_slope, "clip": _clip, "astype": _astype, "clone": unary(ad.clone),
+    "contiguous": unary(lambda x: apply(E.CONTIGUOUS, (x,))),
     "sum": reduction(ad.sum), "mean": reduction(ad.mean), "var": _var_like(ad.var), "std": _var_like(ad.std),
     "max": reduction(ad.max, unique=True), "min": reduction(ad.min, unique=True),
     "prod": reduction(ad.prod, lo=0.5, hi=1.5), "logsumexp": reduction(ad.logsumexp),

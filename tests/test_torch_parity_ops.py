@@ -1412,3 +1412,164 @@ def test_clamp_in_place_with_a_tensor_bound_that_requires_grad_is_recorded():
         return x.clamp_(min=lo)
 
     both(ours, theirs, np.array(0.5))
+
+
+# ====================================================================== more of PyTorch's tensor API
+@pytest.mark.parametrize("shape, dim, index", [((4, 3), 0, [2, 0, 2]), ((4, 3), 1, [1]), ((2, 3, 4), -1, [3, 3, 0]),
+                                               ((4, 3), 0, []), ((4, 3), 1, 2), ((), 0, [0]), ((), -1, 0),
+                                               ((0, 3), 1, [0, 2])], ids=str)
+def test_index_select_scatters_gradients_of_repeated_indices(shape, dim, index):
+    idx = np.array(index, dtype=np.int64)
+    both(lambda x: ad.index_select(x, dim, ad.tensor(idx)), lambda x: torch.index_select(x, dim, torch.tensor(idx)),
+         _arr(shape))
+    both(lambda x: x.index_select(dim, idx), lambda x: x.index_select(dim, torch.tensor(idx)), _arr(shape))
+
+
+def test_index_select_errors_name_the_op():
+    x = ad.tensor(_arr((3, 4)))
+    with pytest.raises(IndexError, match="index_select: index 4 is out of range for dimension 1 with size 4"):
+        x.index_select(1, [0, 4])
+    with pytest.raises(IndexError, match="index_select: index -1 is out of range"):
+        x.index_select(0, [-1])
+    with pytest.raises(RuntimeError, match="index_select: Index is supposed to be a vector"):
+        x.index_select(0, [[0]])
+    with pytest.raises(RuntimeError, match="index_select: Expected an integer dtype for index, got float64"):
+        x.index_select(0, np.array([1.0]))
+    with pytest.raises(IndexError, match="index_select: Dimension out of range"):
+        x.index_select(2, [0])
+    with pytest.raises(IndexError, match="index_select: index \\[1\\] is out of range for a 0-d tensor"):
+        ad.tensor(1.0).index_select(0, [1])
+
+
+@pytest.mark.parametrize("shape, dim", [((3, 4), 0), ((3, 4), 1), ((2, 3, 4), -2), ((1,), 0), ((0, 2), 1)], ids=str)
+def test_unbind(shape, dim):
+    outs = both(lambda x: ad.unbind(x, dim), lambda x: torch.unbind(x, dim), _arr(shape))
+    assert len(outs) == shape[dim]
+    assert isinstance(ad.tensor(_arr(shape)).unbind(dim), tuple)
+
+
+def test_unbind_errors():
+    with pytest.raises(IndexError, match="unbind: a 0-d tensor"):
+        ad.tensor(1.0).unbind()
+    with pytest.raises(IndexError, match="unbind: Dimension out of range"):
+        ad.tensor(_arr((2, 3))).unbind(2)
+
+
+@pytest.mark.parametrize("shape, dim", [((5,), -1), ((3, 4), 0), ((3, 4), 1), ((), 0), ((0, 3), 1)], ids=str)
+@pytest.mark.parametrize("descending", [False, True])
+def test_argsort_gives_the_indices_of_sort(shape, dim, descending):
+    a = np.asarray(np.round(_arr(shape), 0))  # (ties: both sorts are stable)
+    out = ad.argsort(ad.tensor(a), dim, descending)
+    _check_out(out, torch.argsort(torch.from_numpy(a), dim=dim, descending=descending, stable=True), 0, 0)
+    np.testing.assert_array_equal(ad.tensor(a).argsort(dim=dim, descending=descending).numpy(),
+                                  ad.sort(ad.tensor(a), dim, descending).indices.numpy())
+    with pytest.raises(IndexError, match="argsort: Dimension out of range"):
+        ad.argsort(ad.tensor(a), 2)
+
+
+def test_mm_and_its_errors_follow_torch():
+    both(lambda x, y: x.mm(y), lambda x, y: x.mm(y), _arr((2, 3)), _arr((3, 4)))
+    both(lambda x, y: ad.mm(x, y), lambda x, y: torch.mm(x, y), _arr((1, 3)), _arr((3, 1)))
+    x = ad.tensor(_arr((3, 2)))
+    with pytest.raises(RuntimeError, match=r"mm: mat1 and mat2 shapes cannot be multiplied \(3x2 and 3x2\)"):
+        x.mm(x)
+    with pytest.raises(RuntimeError, match=r"mm: self must be a matrix, got shape \(3,\)"):
+        ad.mm(ad.ones(3), x)
+    with pytest.raises(RuntimeError, match=r"mm: mat2 must be a matrix, got shape \(2, 1, 1\)"):
+        ad.mm(x, ad.ones(2, 1, 1))
+
+
+@pytest.mark.parametrize("name, bound", [("clamp_min", 0.3), ("clamp_max", -0.2)])
+def test_clamp_min_clamp_max(name, bound):
+    a = _arr((3, 4))
+    both(lambda x: getattr(x, name)(bound), lambda x: getattr(x, name)(bound), a)
+    both(lambda x: getattr(ad, name)(x, bound), lambda x: getattr(torch, name)(x, bound), a)
+    b = _arr((4,))
+    both(lambda x, m: getattr(ad, name)(x, m), lambda x, m: getattr(torch, name)(x, m), a, b)  # tensor bound
+
+
+def test_neg_method():
+    both(lambda x: x.neg(), lambda x: x.neg(), _arr((2, 3)))
+
+
+VIEWS = {"transposed": ((3, 4), lambda x: x.T), "strided": ((4, 6), lambda x: x[::2, 1::2]),
+         "contiguous": ((3, 4), lambda x: x[1:]), "0d": ((), lambda x: x)}
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_contiguous_copies_only_what_is_not_c_contiguous(view):
+    shape, take = VIEWS[view]
+    x = ad.tensor(_arr(shape), requires_grad=True)
+    y = take(x)
+    assert y.data.flags.c_contiguous == (view in ("contiguous", "0d"))
+    c = y.contiguous()
+    assert c.data.flags.c_contiguous and c.shape == y.shape
+    np.testing.assert_array_equal(c.numpy(), y.numpy())
+    if y.data.flags.c_contiguous:
+        assert c is y
+    else:
+        assert c.grad_fn.name == "contiguous" and not np.shares_memory(c.data, y.data)
+    w = _arr(c.shape)
+    (c * ad.tensor(w)).sum().backward()
+    expected = np.zeros(shape)
+    take(expected)[...] = w  # where y's entries sit in x (take gives a view of an array too)
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_new_factories_take_the_tensors_dtype(dtype):
+    x, t = ad.tensor(np.zeros(2, dtype=dtype)), torch.zeros(2, dtype=torch.from_numpy(np.zeros(0, dtype)).dtype)
+    for ours, theirs in [(x.new_zeros(2, 3), t.new_zeros(2, 3)), (x.new_ones((3,)), t.new_ones((3,))),
+                         (x.new_full((2,), 7), t.new_full((2,), 7)), (x.new_tensor([1, 2]), t.new_tensor([1, 2])),
+                         (x.new_zeros(2, dtype=np.int32), t.new_zeros(2, dtype=torch.int32)),
+                         (x.new_empty(0, 2), t.new_empty(0, 2))]:
+        assert ours.shape == tuple(theirs.shape) and ours.dtype == _np_dtype(theirs.dtype)
+        if ours.size:
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if dtype != np.int64:
+        assert x.new_ones(2, requires_grad=True).requires_grad
+
+
+def test_dtype_names_are_numpys_types():
+    assert ad.tensor([1, 2], dtype=ad.float32).dtype == np.float32
+    assert ad.tensor([1, 2]).dtype == ad.int64 == ad.long
+    assert (ad.float16, ad.float64, ad.int8, ad.int16, ad.int32, ad.uint8, ad.bool_) == (
+        np.float16, np.float64, np.int8, np.int16, np.int32, np.uint8, np.bool_)
+    assert ad.half is np.float16 and ad.double is np.float64
+
+
+@pytest.mark.parametrize("name, args, mean, var", [("uniform_", (-1.0, 3.0), 1.0, 16 / 12),
+                                                  ("uniform_", (), 0.5, 1 / 12), ("normal_", (2.0, 0.5), 2.0, 0.25),
+                                                  ("normal_", (), 0.0, 1.0)])
+def test_random_fills_are_seeded_and_have_the_right_moments(name, args, mean, var):
+    x = ad.zeros(200, 500, dtype=np.float32)
+    assert getattr(x, name)(*args) is x and x.dtype == np.float32 and x._version == 1
+    s = x.numpy().astype(np.float64)
+    n = s.size  # 4-sigma bounds on the sample mean and variance
+    assert abs(s.mean() - mean) < 4 * np.sqrt(var / n)
+    assert abs(s.var() - var) < 4 * var * np.sqrt(3 / n)
+    if name == "uniform_":
+        lo, hi = args or (0.0, 1.0)
+        assert lo <= s.min() and s.max() < hi
+    ad.manual_seed(7)
+    first = getattr(ad.zeros(5), name)(*args).numpy()
+    ad.manual_seed(7)
+    np.testing.assert_array_equal(getattr(ad.zeros(5), name)(*args).numpy(), first)
+    mine = getattr(ad.zeros(5), name)(*args, generator=np.random.default_rng(3)).numpy()
+    np.testing.assert_array_equal(mine, getattr(ad.zeros(5), name)(*args, generator=np.random.default_rng(3)).numpy())
+
+
+def test_random_fills_refuse_integers_and_leaves_that_require_grad():
+    with pytest.raises(TypeError, match="uniform_: expected a floating-point tensor, got dtype int64"):
+        ad.tensor([1, 2]).uniform_()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        ad.zeros(3, requires_grad=True).normal_()
+    x = ad.zeros(3, requires_grad=True)
+    y = x * 2
+    y.normal_()  # a non-leaf: recorded, and x gets a zero gradient as in torch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+
+
+def test_autograd_function_is_reachable_where_torch_users_look():
+    assert ad.autograd.Function is ad.Function and ad.autograd.FunctionCtx is ad.FunctionCtx

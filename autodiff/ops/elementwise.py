@@ -194,6 +194,8 @@ ASTYPE = defop("astype", lambda x, dtype: np.asarray(x).astype(dtype),
                doc="dtype conversion; the engine casts the gradient back")
 CLONE = pointwise("clone", lambda x: np.array(x, copy=True), (lambda g, ans, x: g,), (lambda t, ans, x: t,),
                   doc="copy")
+CONTIGUOUS = pointwise("contiguous", lambda x: np.array(x, order="C"), CLONE.vjp, CLONE.jvp,
+                       doc="a C-ordered copy (what Tensor.contiguous records for arrays not already C-contiguous)")
 
 
 # ---------------------------------------------------------------- more of PyTorch's pointwise ops
