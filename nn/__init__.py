@@ -7,18 +7,19 @@
 """
 from . import data, functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, ScaledTanh, Sigmoid, Softmax, Softplus, Softsign, Tanh
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d, MaxPool2d
 from .dropout import Dropout
 from .linear import Embedding, Flatten, Identity, Linear, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, RemovableHandle
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .serialization import CheckpointError, load, save
 
-__all__ = ["Module", "Parameter", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear",
-           "Flatten", "Unflatten", "Embedding", "Conv2d", "MaxPool2d", "Dropout", "BatchNorm1d", "LayerNorm",
+__all__ = ["Module", "Parameter", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict", "Identity", "Linear", "Flatten", "Unflatten", "Embedding", "Conv2d", "MaxPool2d", "Dropout",
+           "BatchNorm1d", "BatchNorm2d", "LayerNorm",
            "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "Softsign", "ScaledTanh", "Softmax",
            "LogSoftmax", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
            "functional", "init", "utils", "data", "save", "load", "CheckpointError"]

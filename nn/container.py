@@ -1,17 +1,23 @@
-"""Containers: `Sequential`, `ModuleList`, `ModuleDict` (as in `torch.nn`)."""
+"""Containers: `Sequential`, `ModuleList`, `ModuleDict`, `ParameterList`, `ParameterDict` (as in `torch.nn`)."""
 from __future__ import annotations
 
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from autodiff import Tensor
 
 from .module import Module, _addindent
+from .parameter import Parameter
 
 
-def _index(idx: int, n: int, what: str) -> int:
+def _index(idx: int, n: int, what: str, items: str = "modules") -> int:
     idx = operator.index(idx)
     if not -n <= idx < n:
-        raise IndexError(f"{what}: index {idx} is out of range for {n} modules")
+        raise IndexError(f"{what}: index {idx} is out of range for {n} {items}")
     return idx % n
 
 
@@ -211,3 +217,149 @@ class ModuleDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward; index it and call its modules")
+
+
+def _as_parameter(value: Any, what: str) -> Parameter:
+    """A Parameter as is; a Tensor or NumPy array wrapped as one (sharing its data), as PyTorch's containers do."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    raise TypeError(f"{what}: cannot store a '{type(value).__name__}' (a Parameter, Tensor or NumPy array expected)")
+
+
+def _parameter_lines(items: Iterable[tuple[str, Parameter]]) -> str:
+    """PyTorch's container extra_repr: one `(key): Parameter containing: [dtype of size AxB]` line per entry."""
+    return "\n".join(f"  ({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+                     for k, p in items)
+
+
+class ParameterList(Module):
+    """A list of Parameters registered under "0", "1", ... so `parameters()`, `state_dict()` etc. find them.
+
+    Tensors and arrays stored in it are wrapped as Parameters (sharing their data), as PyTorch does.
+    """
+
+    def __init__(self, values: Iterable | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)([self[i] for i in range(*idx.indices(len(self)))])
+        return self._parameters[str(_index(idx, len(self), "ParameterList", "parameters"))]
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        key = str(_index(idx, len(self), "ParameterList", "parameters"))
+        self.register_parameter(key, _as_parameter(param, "ParameterList"))  # an existing key keeps its place
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter([self._parameters[str(i)] for i in range(len(self))])
+
+    def __iadd__(self, values: Iterable) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
+        return self
+
+    def extend(self, values: Iterable) -> ParameterList:
+        if isinstance(values, (Tensor, np.ndarray)) or not isinstance(values, Iterable):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}")
+        for p in [_as_parameter(v, "ParameterList") for v in values]:  # all checked first, then stored
+            self.append(p)
+        return self
+
+    def extra_repr(self) -> str:
+        return _parameter_lines((str(k), p) for k, p in enumerate(self))
+
+    def forward(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called; index it or iterate over it")
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters by (string) name, registered so `parameters()`, `state_dict()` etc. find them.
+
+    Tensors and arrays stored in it are wrapped as Parameters. As PyTorch, `update` (and the
+    constructor) with a plain dict inserts its keys sorted; an OrderedDict, a ParameterDict or a
+    sequence of pairs keeps its order.
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def _entry(self, key: str, value: Any) -> tuple[str, Parameter]:
+        """(key, value as a Parameter), or the error storing it would raise."""
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__} {key!r}")
+        self._check_name(key, "parameter")
+        if key in self.__dict__:  # e.g. "training": the Module's own state, not a free name
+            raise KeyError(f"ParameterDict: key {key!r} is the name of one of the module's own attributes")
+        return key, _as_parameter(value, f"ParameterDict[{key!r}]")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(*self._entry(key, value))  # an existing key keeps its place
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._parameters))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        return self._parameters.pop(key)
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries (a replaced key keeps its place); every value is checked before any is stored."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        elif isinstance(parameters, Iterable) and not isinstance(parameters, (str, Tensor, np.ndarray)):
+            pairs = [tuple(p) for p in parameters]
+            for j, p in enumerate(pairs):
+                if len(p) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(p)}; "
+                                     f"2 is required")
+        else:
+            raise TypeError(f"ParameterDict.update should be called with a mapping or an iterable of key/value "
+                            f"pairs, but got {type(parameters).__name__}")
+        staged = [self._entry(k, v) for k, v in pairs]  # all checked first: a bad entry leaves the dict unchanged
+        for k, p in staged:
+            self.register_parameter(k, p)
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self.items())
+
+    def forward(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called; index it by key")

@@ -1,4 +1,4 @@
-"""Datasets and batching (as `torch.utils.data`): `Dataset`, `TensorDataset`, `DataLoader`.
+"""Datasets and batching (as `torch.utils.data`): `Dataset`, `TensorDataset`, `Subset`, `random_split`, `DataLoader`.
 
 `DataLoader` over a `TensorDataset` (or any dataset with `__getitems__`) reads a whole batch with
 one slice or one fancy index per array: no per-sample Python loop and no copy of the full set per
@@ -7,6 +7,8 @@ epoch (unshuffled batches are views; a shuffled batch copies only its own rows).
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -18,6 +20,16 @@ from autodiff import Tensor
 def _tensor(value) -> Tensor:
     """A sample as a Tensor: arrays shared (no copy), NumPy scalars as 0-d tensors."""
     return ad.from_numpy(value) if isinstance(value, np.ndarray) else Tensor(value)
+
+
+def _check_generator(generator, who: str) -> None:
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{who}: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+
+
+def _permutation(n: int, generator: np.random.Generator | None) -> np.ndarray:
+    """A random order of range(n) from `generator`, or from `ad.default_rng()` (seeded by `ad.manual_seed`)."""
+    return (generator if generator is not None else ad.default_rng()).permutation(n)
 
 
 class Dataset:
@@ -54,6 +66,81 @@ class TensorDataset(Dataset):
         return self.arrays[0].shape[0]
 
 
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order (as `torch.utils.data.Subset`).
+
+    Batches read through the parent's `__getitems__` (one fancy index per array) when it has one.
+    """
+
+    def __init__(self, dataset, indices: Sequence[int] | np.ndarray) -> None:
+        idx = np.asarray(indices)
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise TypeError(f"Subset: indices must be a 1-d sequence of integers, got {np.shape(indices)} of "
+                            f"dtype {idx.dtype}")
+        n = len(dataset)
+        bad = idx[(idx < -n) | (idx >= n)]
+        if bad.size:
+            raise IndexError(f"Subset: index {int(bad[0])} is out of range for a dataset of {n} samples")
+        self.dataset = dataset
+        self.indices = idx.astype(np.int64)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[int(self.indices[i]) for i in idx]]
+        return self.dataset[int(self.indices[idx])]
+
+    def __getitems__(self, index):
+        """A whole batch (see TensorDataset.__getitems__): `index` is a slice or an integer array."""
+        ids = self.indices[index]
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if getitems is not None:
+            return getitems(ids)
+        return default_collate([self.dataset[int(i)] for i in ids])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
+    """Integer lengths, or fractions turned into counts as PyTorch: floor(n * f), the remainder one each round-robin."""
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths must not be empty")
+    if any(isinstance(v, (float, np.floating)) for v in lengths):
+        if any(not 0 <= v <= 1 for v in lengths) or not math.isclose(sum(lengths), 1):
+            raise ValueError(f"random_split: fractional lengths must lie in [0, 1] and sum to 1, got {lengths} "
+                             f"(sum {sum(lengths)})")
+        counts = [math.floor(n * f) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, c in enumerate(counts):
+            if c == 0:
+                warnings.warn(f"random_split: length of split at index {i} is 0; this gives an empty dataset",
+                              stacklevel=3)
+        return counts
+    if any(not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0 for v in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative integers or fractions, got {lengths}")
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: sum of input lengths {sum(lengths)} ({lengths}) does not equal the length "
+                         f"of the input dataset ({n})")
+    return [int(v) for v in lengths]
+
+
+def random_split(dataset, lengths: Sequence[int | float], generator: np.random.Generator | None = None
+                 ) -> list[Subset]:
+    """Split `dataset` into disjoint random `Subset`s of the given lengths, covering it (as `torch.utils.data`).
+
+    lengths: integers summing to len(dataset), or fractions summing to 1 (floats; counts as
+    PyTorch computes them). The permutation comes from `generator` (default `ad.default_rng()`),
+    so a seeded generator gives the same split every time.
+    """
+    _check_generator(generator, "random_split")
+    counts = _split_lengths(len(dataset), lengths)
+    order = _permutation(sum(counts), generator)
+    ends = np.cumsum(counts)
+    return [Subset(dataset, order[end - c:end]) for c, end in zip(counts, ends)]
+
+
 def default_collate(samples: Sequence):
     """Stack a list of samples (Tensors, arrays, numbers, or tuples/dicts of those) into batch Tensors."""
     first = samples[0]
@@ -77,8 +164,7 @@ class DataLoader:
                  generator: np.random.Generator | None = None, collate_fn: Callable | None = None) -> None:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
-        if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        _check_generator(generator, "DataLoader")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -96,7 +182,7 @@ class DataLoader:
         bs = self.batch_size
         order = None
         if self.shuffle:
-            order = (self.generator if self.generator is not None else ad.default_rng()).permutation(n)
+            order = _permutation(n, self.generator)
         stop = n - n % bs if self.drop_last else n
         for start in range(0, stop, bs):
             end = min(start + bs, n)
@@ -105,7 +191,7 @@ class DataLoader:
     def __iter__(self) -> Iterator:
         n = len(self.dataset)
         if self.batch_size is None:  # no batching: one sample at a time
-            order = (self.generator or ad.default_rng()).permutation(n) if self.shuffle else range(n)
+            order = _permutation(n, self.generator) if self.shuffle else range(n)
             for i in order:
                 yield self.dataset[int(i)]
             return

@@ -18,7 +18,7 @@ from autodiff.tape import apply
 
 from . import _ops
 
-__all__ = ["linear", "conv2d", "max_pool2d", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
+__all__ = ["linear", "conv2d", "max_pool2d", "pad", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
            "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softsign", "scaled_tanh",
            "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
@@ -126,6 +126,39 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return out.squeeze(0) if unbatched else out
 
 
+def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant", value: float | None = 0) -> Tensor:
+    """Pad (or, with negative sizes, crop) the trailing dims as PyTorch: `pad` = (left, right) pairs, last dim first.
+
+    E.g. (1, 1) pads the last axis by one on each side, (0, 0, 2, 0) adds two rows on top of the
+    second-to-last. Only mode='constant' (filled with `value`; None means 0, as PyTorch); built on
+    `autodiff.pad`, so differentiable. A negative size crops the input first, as PyTorch does.
+    """
+    if mode != "constant":
+        raise ValueError(f"pad: mode {mode!r} is not supported (only 'constant' is implemented)")
+    x = _tensor(input, "pad")
+    if not isinstance(pad, (tuple, list)) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints, got {pad!r}")
+    sizes = tuple(pad)
+    if len(sizes) % 2:
+        raise ValueError(f"pad: padding length must be divisible by 2, got {len(sizes)} ({pad!r})")
+    if len(sizes) > 2 * x.ndim:
+        raise ValueError(f"pad: padding length {len(sizes)} is more than two times the number of dimensions of the "
+                         f"input of shape {x.shape}")
+    width = [(0, 0)] * x.ndim
+    for k in range(len(sizes) // 2):
+        width[x.ndim - 1 - k] = (int(sizes[2 * k]), int(sizes[2 * k + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in width):
+        for axis, (lo, hi) in enumerate(width):
+            if x.shape[axis] + min(lo, 0) + min(hi, 0) < 0:
+                raise ValueError(f"pad: negative padding ({lo}, {hi}) crops more than the {x.shape[axis]} elements "
+                                 f"of dimension {axis} of the input of shape {x.shape}")
+        x = x[tuple(slice(-min(lo, 0), n + min(hi, 0)) for n, (lo, hi) in zip(x.shape, width))]
+        if not any(lo > 0 or hi > 0 for lo, hi in width):
+            return x
+    return ad.pad(x, [(max(lo, 0), max(hi, 0)) for lo, hi in width], value=0 if value is None else value)
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
             generator: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p); identity if not training.
@@ -152,22 +185,23 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalize over the batch (and length) axes per channel of (N, C) or (N, C, L) input.
+    """Normalize per channel of (N, C, *) input over every other axis: (N, C), (N, C, L), (N, C, H, W) ...
 
     Training (or no running stats): batch statistics, biased variance for normalizing; the running
     stats, if given, are updated in place as running = (1 - momentum) running + momentum batch,
     with the unbiased variance (as PyTorch). Otherwise the running statistics are used.
     """
     x = _tensor(input, "batch_norm")
-    if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C) or (N, C, L), got shape {x.shape}")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, *) with at least 2 dimensions, got shape "
+                         f"{x.shape}")
     c = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         if t is not None and t.shape != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},) for input of shape {x.shape}, got {t.shape}")
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    bshape = (1, c) if x.ndim == 2 else (1, c, 1)
+    axes = (0,) + tuple(range(2, x.ndim))
+    bshape = (1, c) + (1,) * (x.ndim - 2)
     if training or running_mean is None or running_var is None:
         n = x.size // c
         if training and n <= 1:

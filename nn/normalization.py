@@ -1,4 +1,4 @@
-"""Normalization layers: `BatchNorm1d`, `LayerNorm` (as in `torch.nn`)."""
+"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (as in `torch.nn`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,19 +13,22 @@ from .module import Module
 from .parameter import Parameter
 
 
-class BatchNorm1d(Module):
-    """Batch normalization of (N, C) or (N, C, L) input, per channel (Ioffe & Szegedy).
+class _BatchNorm(Module):
+    """Batch normalization per channel (Ioffe & Szegedy); subclasses name the input layouts they accept.
 
-    Training: normalize with the batch mean and biased variance; update running_mean/running_var
-    as (1 - momentum) * running + momentum * batch (unbiased variance), as PyTorch; momentum=None
-    uses a cumulative average. Eval: normalize with the running statistics.
-    affine: learnable weight (init 1) and bias (init 0; `bias=False` leaves it out, as PyTorch 2.13).
+    Training: normalize with the batch mean and biased variance over every axis but the channel
+    axis 1; update running_mean/running_var as (1 - momentum) * running + momentum * batch
+    (unbiased variance), as PyTorch; momentum=None uses a cumulative average. Eval: normalize with
+    the running statistics. affine: learnable weight (init 1) and bias (init 0; `bias=False`
+    leaves it out, as PyTorch 2.13).
     """
+
+    _layouts: dict[int, str] = {}  # accepted ndim -> the shape shown in errors, with "{c}" for the channels
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        _check_device(device, "BatchNorm1d")
+        _check_device(device, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -63,10 +66,14 @@ class BatchNorm1d(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim not in self._layouts or x.shape[1] != self.num_features:
+            shapes = " or ".join(s.format(c=self.num_features) for s in self._layouts.values())
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected input of shape {shapes}, "
+                             f"got {x.shape}")
+
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) "
-                             f"or (N, {self.num_features}, L), got {x.shape}")
+        self._check_input(x)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with ad.no_grad():
@@ -81,6 +88,18 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) input, per channel (statistics over N, or N and L)."""
+
+    _layouts = {2: "(N, {c})", 3: "(N, {c}, L)"}
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) images, per channel (statistics over N, H and W), as after a Conv2d."""
+
+    _layouts = {4: "(N, {c}, H, W)"}
 
 
 class LayerNorm(Module):

@@ -121,6 +121,22 @@ def test_batchnorm1d_gradients_in_train_and_eval(shape, training):
     check_module(bn, t64(RNG.standard_normal(shape)), second_order=training and len(shape) == 2)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm2d_gradients_in_train_and_eval(training):
+    bn = nn.BatchNorm2d(2)
+    bn.running_mean.data[...] = RNG.standard_normal(2)
+    bn.running_var.data[...] = RNG.uniform(0.5, 2, 2)
+    bn.weight.data[...] = RNG.uniform(0.5, 2, 2)
+    bn.bias.data[...] = RNG.standard_normal(2)
+    bn.train(training)
+    check_module(bn, t64(RNG.standard_normal((2, 2, 3, 2))), second_order=training)
+
+
+@pytest.mark.parametrize("pad", [(1, 2), (0, 1, 2, 0), (1, 0, 0, 2, 1, 1), (-1, 2, 1, -1), (-1, -1)])
+def test_pad_gradients(pad):
+    assert gradcheck(lambda x: F.pad(x, pad, value=0.5), (t64(RNG.standard_normal((2, 3, 4))),))
+
+
 @pytest.mark.parametrize("normalized_shape, shape", [(3, (4, 3)), ((2, 3), (2, 2, 3))])
 def test_layernorm_gradients(normalized_shape, shape):
     ln = nn.LayerNorm(normalized_shape)
@@ -211,6 +227,53 @@ def test_batchnorm_normalizes_with_biased_variance_and_updates_running_stats_as_
     np.testing.assert_allclose(cumulative.running_mean.data, x.mean(0) + 1)
 
 
+@pytest.mark.parametrize("momentum", [0.1, 0.3])
+def test_batchnorm2d_normalizes_per_channel_over_n_h_w_and_updates_running_stats(momentum):
+    bn = nn.BatchNorm2d(3, momentum=momentum).double()
+    x = RNG.standard_normal((4, 3, 2, 5)) * np.array([1, 2, 3])[:, None, None] + np.array([0, 1, -1])[:, None, None]
+    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+    c = lambda v: v[None, :, None, None]  # noqa: E731
+    np.testing.assert_allclose(bn(ad.tensor(x)).data, (x - c(mean)) / np.sqrt(c(var) + 1e-5))
+    n = 4 * 2 * 5
+    np.testing.assert_allclose(bn.running_mean.data, momentum * mean)
+    np.testing.assert_allclose(bn.running_var.data, (1 - momentum) + momentum * var * n / (n - 1))
+    x2 = x * 2 - 1
+    bn(ad.tensor(x2))
+    np.testing.assert_allclose(bn.running_mean.data, (1 - momentum) * momentum * mean + momentum * x2.mean((0, 2, 3)))
+    assert int(bn.num_batches_tracked.item()) == 2
+    bn.eval()
+    rm, rv = bn.running_mean.data.copy(), bn.running_var.data.copy()
+    np.testing.assert_allclose(bn(ad.tensor(x)).data, (x - c(rm)) / np.sqrt(c(rv) + 1e-5))
+    np.testing.assert_array_equal(bn.running_mean.data, rm)  # eval leaves the statistics alone
+    cumulative = nn.BatchNorm2d(3, momentum=None).double()
+    for k in range(3):
+        cumulative(ad.tensor(x + k))
+    np.testing.assert_allclose(cumulative.running_mean.data, mean + 1)  # the plain average of the 3 batch means
+    np.testing.assert_allclose(cumulative.running_var.data, var * n / (n - 1))
+
+
+def test_batch_norm_functional_takes_any_trailing_dims():
+    x = RNG.standard_normal((3, 2, 2, 2, 3))  # (N, C, D, H, W)
+    y = F.batch_norm(ad.tensor(x), None, None, training=True).data
+    axes = (0, 2, 3, 4)
+    np.testing.assert_allclose(y, (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5))
+
+
+@pytest.mark.parametrize("pad, crop, width", [
+    ((1, 2), np.s_[...], [(0, 0), (0, 0), (1, 2)]),                   # (left, right) of the last dim
+    ((0, 1, 2, 0), np.s_[...], [(0, 0), (2, 0), (0, 1)]),             # then (top, bottom) of the one before
+    ((1, 1, 0, 0, 2, 0), np.s_[...], [(2, 0), (0, 0), (1, 1)]),
+    ((-1, 2), np.s_[:, :, 1:], [(0, 0), (0, 0), (0, 2)]),             # negative: crop first, then pad
+    ((-1, -2, 1, 0), np.s_[:, :, 1:2], [(0, 0), (1, 0), (0, 0)]),
+    ((), np.s_[...], [(0, 0)] * 3),
+])
+def test_pad_follows_pytorchs_last_dim_first_pairs(pad, crop, width):
+    x = np.arange(24.0).reshape(2, 3, 4)
+    y = F.pad(ad.tensor(x, dtype=np.float64), pad, value=-1.0)
+    np.testing.assert_array_equal(y.data, np.pad(x[crop], width, constant_values=-1.0))
+    assert F.pad(ad.tensor(x), pad).data.sum() == x[crop].sum()  # default value 0
+
+
 def test_batchnorm_and_layernorm_match_torch():
     torch = pytest.importorskip("torch")
     x = RNG.standard_normal((6, 4, 5))
@@ -268,12 +331,39 @@ def test_layer_errors_name_the_layer_and_shapes():
         nn.BatchNorm1d(3)(ad.zeros(4, 2))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(3)(ad.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\): expected input of shape \(N, 3, H, W\), got \(2, 3, 4\)"):
+        nn.BatchNorm2d(3)(ad.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\): expected .*, got \(2, 4, 5, 5\)"):
+        nn.BatchNorm2d(3)(ad.zeros(2, 4, 5, 5))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm2d(3)(ad.zeros(1, 3, 1, 1))
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected input of shape \(N, 3\) or \(N, 3, L\)"):
+        nn.BatchNorm1d(3)(ad.zeros(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="batch_norm: expected input of shape \\(N, C, \\*\\)"):
+        F.batch_norm(ad.zeros(3), None, None)
     with pytest.raises(IndexError, match="index 7 is out of range"):
         nn.Embedding(5, 2)(np.array([1, 7]))
     with pytest.raises(ValueError, match="dropout probability"):
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="kernel"):
         F.max_pool2d(ad.zeros(1, 1, 2, 2), 3)
+
+
+def test_pad_errors():
+    x = ad.zeros(2, 3)
+    with pytest.raises(ValueError, match="pad: mode 'reflect' is not supported"):
+        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(ValueError, match="padding length must be divisible by 2, got 3"):
+        F.pad(x, (1, 1, 1))
+    with pytest.raises(ValueError, match=r"padding length 6 is more than two times .* shape \(2, 3\)"):
+        F.pad(x, (1,) * 6)
+    with pytest.raises(TypeError, match="pad must be a tuple of ints"):
+        F.pad(x, (1.5, 1))
+    with pytest.raises(TypeError, match="pad must be a tuple of ints"):
+        F.pad(x, 1)
+    with pytest.raises(ValueError, match=r"negative padding \(-2, -2\) crops more than the 3 elements of dimension 1"):
+        F.pad(x, (-2, -2))
+    assert F.pad(x, (-2, -1)).shape == (2, 0)  # cropping to nothing is allowed, as PyTorch
 
 
 def test_one_hot_and_flatten():

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 
 import numpy as np
 import pytest
 
 import autodiff as ad
 import nn
+import optim
 
 
 class Block(nn.Module):
@@ -323,3 +325,146 @@ def test_missing_forward_and_bad_registration_errors():
         m.register_buffer("a.b", ad.zeros(1))
     with pytest.raises(TypeError, match="buffer"):
         m.register_buffer("a", np.zeros(1))
+
+
+# ------------------------------------------------------------------------------- ParameterList / Dict
+class Mixture(nn.Module):
+    """Parameters held in a ParameterList and a ParameterDict next to a plain layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.scales = nn.ParameterList([nn.Parameter(np.ones(2)), ad.full((2,), 2.0), np.full(2, 3.0)])
+        self.shifts = nn.ParameterDict({"b": np.zeros(2), "a": ad.ones(2)})
+
+    def forward(self, x):
+        for s in self.scales:
+            x = self.fc(x) * s
+        return x + self.shifts["a"] - self.shifts["b"]
+
+
+def test_parameter_list_registers_wraps_indexes_and_edits():
+    arr, t = np.zeros(2), ad.ones(3)
+    p = nn.Parameter(np.ones(1))
+    pl = nn.ParameterList([p, arr])
+    pl.append(t)
+    assert len(pl) == 3 and pl[0] is p and pl[-1] is pl[2]
+    assert all(isinstance(q, nn.Parameter) and q.requires_grad and q.is_leaf for q in pl)
+    assert np.shares_memory(pl[1].data, arr) and np.shares_memory(pl[2].data, t.data)  # wrapped, not copied
+    assert [n for n, _ in pl.named_parameters()] == ["0", "1", "2"] and list(pl.parameters()) == list(pl)
+    sub = pl[1:]
+    assert isinstance(sub, nn.ParameterList) and list(sub) == [pl[1], pl[2]]
+    assert [q.shape for q in pl[::-2]] == [(3,), (1,)]
+    new = nn.Parameter(np.full(4, 7.0))
+    pl[1] = new                                       # replaced in place: same name, same position
+    assert [n for n, q in pl.named_parameters()] == ["0", "1", "2"] and pl[1] is new
+    pl += [np.zeros(5)]
+    pl.extend((ad.zeros(6),))
+    assert [q.shape for q in pl] == [(1,), (4,), (3,), (5,), (6,)]
+
+
+def test_parameter_dict_mapping_api_and_order():
+    a, b = nn.Parameter(np.ones(2)), np.zeros(3)
+    pd = nn.ParameterDict({"w": a, "b": b})           # a plain dict is inserted sorted, as PyTorch
+    assert list(pd) == ["b", "w"] and list(pd.keys()) == ["b", "w"] and pd["w"] is a
+    assert isinstance(pd["b"], nn.Parameter) and np.shares_memory(pd["b"].data, b)
+    assert "w" in pd and "x" not in pd and len(pd) == 2
+    assert [k for k, _ in pd.items()] == ["b", "w"] and list(pd.values())[1] is a
+    pd.update(OrderedDict([("z", ad.ones(1)), ("c", ad.ones(1))]))  # ordered input keeps its order
+    pd.update([("y", np.ones(1))])
+    assert list(pd) == ["b", "w", "z", "c", "y"]
+    new = nn.Parameter(np.zeros(4))
+    pd["w"] = new                                     # replaced: keeps its place
+    assert list(pd) == ["b", "w", "z", "c", "y"] and pd["w"] is new
+    assert [n for n, _ in pd.named_parameters()] == list(pd)
+    del pd["z"]
+    assert pd.pop("c").shape == (1,) and pd.get("c") is None and pd.get("y") is pd["y"]
+    assert list(pd) == ["b", "w", "y"] and len(list(pd.parameters())) == 3
+    pd.clear()
+    assert len(pd) == 0 and list(pd.parameters()) == []
+
+
+def test_parameter_containers_in_a_model_state_dict_zero_grad_double_and_optimizer_step():
+    ad.manual_seed(0)
+    model = Mixture()
+    names = ["fc.weight", "fc.bias", "scales.0", "scales.1", "scales.2", "shifts.a", "shifts.b"]
+    assert [n for n, _ in model.named_parameters()] == names
+    assert list(model.state_dict()) == names
+    model.double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    model(ad.ones(4, 2, dtype=np.float64)).sum().backward()
+    before = {n: p.data.copy() for n, p in model.named_parameters()}
+    grads = {n: p.grad.data.copy() for n, p in model.named_parameters()}
+    assert all(np.any(g) for g in grads.values())
+    opt.step()
+    for n, p in model.named_parameters():
+        np.testing.assert_allclose(p.data, before[n] - 0.1 * grads[n], err_msg=n)
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    other = Mixture().double()
+    other.load_state_dict(model.state_dict())
+    for (n, p), q in zip(model.named_parameters(), other.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=n)
+    with pytest.raises(RuntimeError, match=r"size mismatch for 'scales.1'"):
+        other.load_state_dict({**model.state_dict(), "scales.1": np.zeros(3)})
+
+
+def test_parameter_containers_keep_the_cached_parameter_list_current():
+    model = Mixture()
+    assert len(list(model.parameters())) == 7            # cached now
+    model.scales.append(np.ones(2))
+    model.shifts["c"] = np.ones(2)
+    assert [n for n, _ in model.named_parameters()][-4:] == ["scales.3", "shifts.a", "shifts.b", "shifts.c"]
+    assert len(list(model.parameters())) == 9
+    new = nn.Parameter(np.ones(2))
+    model.scales[0] = new
+    assert list(model.parameters())[2] is new
+    del model.shifts["a"]
+    model.shifts.pop("b")
+    assert len(list(model.parameters())) == 7
+    model.shifts["c"].grad = ad.ones(2)
+    model.zero_grad()
+    assert model.shifts["c"].grad is None
+
+
+def test_parameter_containers_repr():
+    pl = nn.ParameterList([np.zeros((2, 3), dtype=np.float32), np.zeros(4)])
+    assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [float32 of size 2x3]\n"
+                        "    (1): Parameter containing: [float64 of size 4]\n)")
+    assert repr(nn.ParameterList()) == "ParameterList()"
+    pd = nn.ParameterDict({"w": np.zeros((), dtype=np.float32)})
+    assert repr(pd) == "ParameterDict(  (w): Parameter containing: [float32 of size ])"  # one line, as PyTorch
+
+
+def test_parameter_container_errors_leave_them_unchanged():
+    pl = nn.ParameterList([np.zeros(1)])
+    with pytest.raises(TypeError, match="ParameterList: cannot store a 'str'"):
+        pl.append("w")
+    with pytest.raises(TypeError, match="ParameterList: cannot store a 'list'"):
+        pl.extend([np.ones(2), [1.0, 2.0]])
+    with pytest.raises(TypeError, match="called with an iterable, but got ndarray"):
+        pl.extend(np.ones(2))
+    with pytest.raises(IndexError, match="ParameterList: index 1 is out of range for 1 parameters"):
+        pl[1]
+    with pytest.raises(IndexError, match="index -2 is out of range"):
+        pl[-2] = np.ones(1)
+    with pytest.raises(RuntimeError, match="ParameterList should not be called"):
+        pl(1)
+    assert len(pl) == 1 and pl[0].shape == (1,)
+    pd = nn.ParameterDict({"a": np.zeros(1)})
+    with pytest.raises(TypeError, match="ParameterDict keys must be strings, got int 3"):
+        pd[3] = np.ones(1)
+    with pytest.raises(TypeError, match=r"ParameterDict\['b'\]: cannot store a 'float'"):
+        pd.update({"a2": np.ones(1), "b": 1.0})
+    with pytest.raises(KeyError, match="contain"):
+        pd.update([("c", np.ones(1)), ("d.e", np.ones(1))])
+    with pytest.raises(KeyError, match="'training' is the name of one of the module's own attributes"):
+        pd["training"] = np.ones(1)
+    with pytest.raises(ValueError, match="element #0 has length 3; 2 is required"):
+        pd.update([("c", np.ones(1), 0)])
+    with pytest.raises(TypeError, match="mapping or an iterable of key/value pairs, but got int"):
+        pd.update(5)
+    with pytest.raises(RuntimeError, match="ParameterDict should not be called"):
+        pd(1)
+    assert list(pd) == ["a"] and pd.training is True

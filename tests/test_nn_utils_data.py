@@ -1,4 +1,5 @@
-"""nn.utils (gradient clipping, parameter vectors) and nn.data (Dataset, TensorDataset, DataLoader)."""
+"""nn.utils (gradient clipping, parameter vectors) and nn.data (Dataset, TensorDataset, Subset, random_split,
+DataLoader)."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,7 @@ import pytest
 
 import autodiff as ad
 import nn
-from nn.data import DataLoader, Dataset, TensorDataset
+from nn.data import DataLoader, Dataset, Subset, TensorDataset, random_split
 from nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
 
@@ -108,3 +109,84 @@ def test_data_errors():
         DataLoader(TensorDataset(np.zeros(3)), batch_size=0)
     with pytest.raises(NotImplementedError, match="__getitem__"):
         Dataset()[0]
+
+
+class Squares(Dataset):
+    """A plain dataset (no __getitems__): sample i is ([i, i*i], i)."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if not 0 <= i < 6:
+            raise IndexError(i)
+        return np.array([i, i * i], dtype=np.float64), i
+
+
+def test_subset_indexes_its_parent_and_batches_through_it():
+    x, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    sub = Subset(TensorDataset(x, y), [7, 2, 9, 2])
+    assert len(sub) == 4 and sub[0][1].item() == 7 and sub[-1][1].item() == 2
+    np.testing.assert_array_equal(sub[[1, 2]][0].data, x[[2, 9]])
+    batches = list(DataLoader(sub, batch_size=3))
+    np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), x[[7, 2, 9, 2]])
+    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), [7, 2, 9, 2])
+    nested = Subset(sub, [3, 0])
+    np.testing.assert_array_equal(next(iter(DataLoader(nested, batch_size=2)))[1].data, [2, 7])
+    plain = Subset(Squares(), [5, 1, 3])  # the parent has no __getitems__: samples are collated
+    (xb, yb), = list(DataLoader(plain, batch_size=3))
+    np.testing.assert_array_equal(xb.data, [[5, 25], [1, 1], [3, 9]])
+    np.testing.assert_array_equal(yb.data, [5, 1, 3])
+
+
+def _covering(splits, n):
+    ids = np.concatenate([s.indices for s in splits])
+    return np.array_equal(np.sort(ids), np.arange(n))
+
+
+def test_random_split_is_seeded_disjoint_and_covering():
+    ds = TensorDataset(np.arange(30))
+    splits = random_split(ds, [10, 15, 5], generator=np.random.default_rng(3))
+    assert [len(s) for s in splits] == [10, 15, 5] and _covering(splits, 30)
+    again = random_split(ds, [10, 15, 5], generator=np.random.default_rng(3))
+    for a, b in zip(splits, again, strict=True):
+        np.testing.assert_array_equal(a.indices, b.indices)
+    other = random_split(ds, [10, 15, 5], generator=np.random.default_rng(4))
+    assert not np.array_equal(other[0].indices, splits[0].indices)
+    np.testing.assert_array_equal(splits[1][0][0].data, ds[int(splits[1].indices[0])][0].data)
+    ad.manual_seed(1)  # without a generator: ad.default_rng(), seeded by ad.manual_seed
+    a = random_split(ds, [20, 10])
+    ad.manual_seed(1)
+    np.testing.assert_array_equal(a[0].indices, random_split(ds, [20, 10])[0].indices)
+    assert _covering(a, 30)
+
+
+@pytest.mark.parametrize("n, fractions, lengths", [(10, [0.3, 0.3, 0.4], [3, 3, 4]), (11, [0.25] * 4, [3, 3, 3, 2]),
+                                                   (10, [0.1, 0.2, 0.7], [1, 2, 7]), (7, [0.5, 0.5], [4, 3]),
+                                                   (5, [1.0], [5])])
+def test_random_split_fractions_floor_then_spread_the_remainder(n, fractions, lengths):
+    splits = random_split(TensorDataset(np.arange(n)), fractions, generator=np.random.default_rng(0))
+    assert [len(s) for s in splits] == lengths and _covering(splits, n)
+
+
+def test_random_split_and_subset_errors():
+    ds = TensorDataset(np.arange(5))
+    with pytest.raises(ValueError, match=r"sum of input lengths 4 \(\[2, 2\]\) does not equal the length of the "
+                                         r"input dataset \(5\)"):
+        random_split(ds, [2, 2])
+    with pytest.raises(ValueError, match=r"fractional lengths must lie in \[0, 1\] and sum to 1"):
+        random_split(ds, [0.5, 0.4])
+    with pytest.raises(ValueError, match="fractional lengths must lie in"):
+        random_split(ds, [1.5, -0.5])
+    with pytest.raises(ValueError, match="non-negative integers or fractions"):
+        random_split(ds, [6, -1])
+    with pytest.raises(ValueError, match="must not be empty"):
+        random_split(ds, [])
+    with pytest.raises(TypeError, match="random_split: generator must be a numpy.random.Generator, got int"):
+        random_split(ds, [5], generator=0)
+    with pytest.warns(UserWarning, match="length of split at index 1 is 0"):
+        assert [len(s) for s in random_split(TensorDataset(np.arange(1)), [0.5, 0.5])] == [1, 0]
+    with pytest.raises(IndexError, match="Subset: index 5 is out of range for a dataset of 5 samples"):
+        Subset(ds, [0, 5])
+    with pytest.raises(TypeError, match="1-d sequence of integers"):
+        Subset(ds, [0.5, 1.0])

@@ -202,14 +202,17 @@ def test_dropout_scaling_and_eval():
     assert repr(d) == repr(torch.nn.Dropout(0.25))
 
 
-@pytest.mark.parametrize("kwargs", [
+BATCH_NORM_CASES = [
     {},
     {"momentum": None},
     {"momentum": 0.3},
     {"affine": False},
     {"track_running_stats": False},
     {"eps": 1e-2, "momentum": None, "affine": False},
-])
+]
+
+
+@pytest.mark.parametrize("kwargs", BATCH_NORM_CASES)
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
 def test_batch_norm1d_train_then_eval(kwargs, shape):
     torch.manual_seed(0)
@@ -246,6 +249,33 @@ def test_batch_norm1d_repr_and_buffers():
     assert repr(o) == repr(t)
     assert [n for n, _ in o.named_buffers()] == [n for n, _ in t.named_buffers()]
     assert o.num_batches_tracked.dtype == np.int64
+
+
+@pytest.mark.parametrize("kwargs", BATCH_NORM_CASES)
+def test_batch_norm2d_train_then_eval(kwargs):
+    torch.manual_seed(0)
+    o, t = nn.BatchNorm2d(3, **kwargs), torch.nn.BatchNorm2d(3, **kwargs)
+    if kwargs.get("affine", True):
+        with torch.no_grad():
+            t.weight.copy_(torch.rand(3) + 0.5)
+            t.bias.copy_(torch.randn(3))
+    x = rng().standard_normal((2, 3, 4, 5)) * 2 + 1
+    compare_module(o, t, x, calls=3)
+    o.eval()
+    t.eval()
+    compare_module(o, t, rng(5).standard_normal((3, 3, 2, 2)), calls=1)
+    assert repr(o) == repr(t)
+
+
+def test_batch_norm2d_after_conv_without_bias_and_buffers():
+    torch.manual_seed(0)
+    build = lambda lib: lib.Sequential(lib.Conv2d(2, 3, 3, padding=1), lib.BatchNorm2d(3, bias=False),  # noqa: E731
+                                       lib.ReLU())
+    compare_module(build(nn), build(torch.nn), rng().standard_normal((2, 2, 5, 4)), calls=2)
+    o, t = nn.BatchNorm2d(4, 1e-3, 0.2, True, False, None), torch.nn.BatchNorm2d(4, 1e-3, 0.2, True, False, None)
+    assert repr(o) == repr(t)
+    o, t = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    assert [n for n, _ in o.named_buffers()] == [n for n, _ in t.named_buffers()]
 
 
 @pytest.mark.parametrize("normalized_shape, kwargs", [
@@ -330,6 +360,20 @@ def test_scaled_tanh():
 def test_functional_activation(name):
     x = rng().standard_normal((3, 5)) * 4
     close(getattr(F, name)(ours(x)), getattr(torch.nn.functional, name)(theirs(x)))
+
+
+@pytest.mark.parametrize("pad", [(1, 1), (2, 0), (0, 3, 1, 0), (1, 2, 0, 1, 2, 0), (1, 0, 1, 0, 0, 0, 1, 1),
+                                 (-1, 1), (1, -2, -1, 0), (-1, -1, 0, 0, 1, 1)])
+@pytest.mark.parametrize("value", [0.0, -2.5])
+def test_pad(pad, value):
+    compare_loss(lambda a: F.pad(a, pad, value=value), lambda a: torch.nn.functional.pad(a, pad, value=value),
+                 rng().standard_normal((2, 3, 4, 5)))
+
+
+def test_pad_default_value_and_float32():
+    x = rng().standard_normal((3, 4)).astype(np.float32)
+    close(F.pad(ours(x), (1, 2, 0, 1)), torch.nn.functional.pad(theirs(x), (1, 2, 0, 1)))
+    close(F.pad(ours(x), [2, 2], "constant", None), torch.nn.functional.pad(theirs(x), [2, 2], "constant", None))
 
 
 # ------------------------------------------------------------------------------------------- losses
@@ -560,8 +604,9 @@ def test_train_eval_propagate_and_apply_order():
                                lib.BCEWithLogitsLoss(), lib.L1Loss()),
     lambda lib: lib.Conv2d(2, 3, (1, 2), bias=False),
     lambda lib: lib.MaxPool2d(3, 1, 1),
+    lambda lib: lib.Sequential(lib.Conv2d(1, 4, 3), lib.BatchNorm2d(4, momentum=None, affine=False), lib.ReLU()),
 ], ids=["mlp", "cnn", "activations", "modulelist", "modulelist-runs", "modulelist-nested-runs", "losses",
-                              "conv-nobias", "pool"])
+                              "conv-nobias", "pool", "conv-bn2d"])
 def test_repr(build):
     assert repr(build(nn)) == repr(build(torch.nn))
 
@@ -581,6 +626,30 @@ def test_sequential_and_modulelist_editing():
             got = (repr(s), repr(s2), repr(popped), repr(ml), repr(ml2), list(s._modules), list(ml2._modules))
         else:
             assert got == (repr(s), repr(s2), repr(popped), repr(ml), repr(ml2), list(s._modules), list(ml2._modules))
+
+
+def _with_parameter_containers(lib, wrap):
+    m = lib.Module()
+    m.fc = lib.Linear(2, 3)
+    m.scales = lib.ParameterList([wrap(np.ones(3)), lib.Parameter(wrap(np.full((2, 3), 2.0)))])
+    m.scales.append(wrap(np.zeros(1)))
+    m.shifts = lib.ParameterDict({"w": wrap(np.zeros(3)), "b": wrap(np.ones(2))})  # inserted sorted, as torch
+    m.shifts.update([("z", wrap(np.ones(1))), ("a", wrap(np.ones(1)))])                # pairs keep their order
+    m.shifts["b"] = wrap(np.full(2, 5.0))                                              # keeps its place
+    return m
+
+
+def test_parameter_list_and_dict_names_state_dict_and_repr():
+    o, t = _with_parameter_containers(nn, ours), _with_parameter_containers(torch.nn, theirs)
+    assert [n for n, _ in o.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert list(o.state_dict()) == list(t.state_dict())
+    assert list(o.shifts.keys()) == list(t.shifts.keys()) and len(o.scales) == len(t.scales)
+    assert all(isinstance(p, nn.Parameter) for p in o.scales) and all(p.requires_grad for p in o.shifts.values())
+    assert repr(o.scales) == repr(t.scales).replace("torch.", "")  # (ours names NumPy dtypes)
+    assert repr(o.scales[1:]) == repr(t.scales[1:]).replace("torch.", "")
+    o.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    for po, pt in zip(o.parameters(), t.parameters(), strict=True):
+        close(po, pt.detach())
 
 
 def test_checkpoint_round_trip_into_torch(tmp_path):
@@ -800,3 +869,23 @@ def test_dataloader_without_batching_and_dict_samples():
         assert list(bo) == list(bt)
         for k in bo:
             close(bo[k], bt[k])
+
+
+@pytest.mark.parametrize("n, fractions", [(10, [0.3, 0.3, 0.4]), (11, [0.25] * 4), (10, [0.1, 0.2, 0.7]),
+                                          (7, [0.5, 0.5]), (3, [0.6, 0.2, 0.2]), (100, [0.8, 0.1, 0.1])])
+def test_random_split_fractional_lengths(n, fractions):
+    ours_split = nn.data.random_split(nn.data.TensorDataset(np.arange(n)), fractions, np.random.default_rng(0))
+    theirs_split = torch.utils.data.random_split(range(n), fractions, torch.Generator().manual_seed(0))
+    assert [len(s) for s in ours_split] == [len(s) for s in theirs_split]
+
+
+def test_subset_indexing_like_torch():
+    x = np.arange(12.0).reshape(6, 2)
+    so = nn.data.Subset(nn.data.TensorDataset(x), [4, 0, 5])
+    st = torch.utils.data.Subset(torch.utils.data.TensorDataset(theirs(x)), [4, 0, 5])
+    assert len(so) == len(st)
+    for k in range(len(st)):
+        close(so[k][0], st[k][0])
+    for (bo,), (bt,) in zip(nn.data.DataLoader(so, batch_size=2), torch.utils.data.DataLoader(st, batch_size=2),
+                            strict=True):
+        close(bo, bt)
