@@ -1,4 +1,5 @@
-"""Convolution and pooling layers: `Conv2d`, `MaxPool2d` (im2col in NumPy; see `autodiff.ops.conv`)."""
+"""Convolution and pooling layers: `Conv2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (im2col in NumPy; see
+`autodiff.ops.conv`)."""
 from __future__ import annotations
 
 import math
@@ -90,3 +91,44 @@ class MaxPool2d(Module):
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows of (N, C, H, W) or (C, H, W) (as `torch.nn.AvgPool2d`; see `F.avg_pool2d`).
+
+    stride defaults to kernel_size. Arguments are checked here, so a bad one fails at construction.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        F._avg_pool_args("AvgPool2d", kernel_size, stride, padding, divisor_override)
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Mean over PyTorch's adaptive windows to a fixed (oh, ow) output, whatever the input size (as
+    `torch.nn.AdaptiveAvgPool2d`); output_size an int or a pair, None in it keeping that input size."""
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        F._adaptive_size_arg("AdaptiveAvgPool2d", output_size)
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

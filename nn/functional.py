@@ -12,13 +12,15 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
+from autodiff.ops.conv import IM2COL
 from autodiff.ops.conv import conv2d as _conv2d
 from autodiff.ops.conv import max_pool2d as _max_pool2d
 from autodiff.tape import apply
 
 from . import _ops
 
-__all__ = ["linear", "conv2d", "max_pool2d", "pad", "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",
+__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm",
+           "layer_norm", "embedding", "one_hot",
            "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softsign", "scaled_tanh",
            "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
@@ -124,6 +126,150 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     x, unbatched = _unbatched(input, "max_pool2d")
     out = _max_pool2d(x, kernel_size, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _pool_pair(v, name: str, fn: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= minimum (PyTorch's pooling arguments), as a pair."""
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(a) for a in pair):
+        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {v!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _avg_pool_args(fn: str, kernel_size, stride, padding, divisor_override) -> tuple:
+    """(kernel, stride, padding) as pairs, checked as PyTorch checks them (stride None or () means kernel_size)."""
+    k = _pool_pair(kernel_size, "kernel_size", fn, 1)
+    if stride is None or (isinstance(stride, (tuple, list)) and not stride):
+        s = k
+    else:
+        s = _pool_pair(stride, "stride", fn, 1)
+    p = _pool_pair(padding, "padding", fn, 0)
+    if 2 * p[0] > k[0] or 2 * p[1] > k[1]:
+        raise ValueError(f"{fn}: padding {p} must be at most half the kernel size {k}")
+    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override == 0):
+        raise ValueError(f"{fn}: divisor_override must be a nonzero int or None, got {divisor_override!r}")
+    return k, s, p
+
+
+def _pool_out_size(size: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output size; in ceil_mode the last window must start inside the input or left padding."""
+    out = (size + 2 * p - k + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _avg_divisor_1d(size: int, k: int, s: int, p: int, out: int, count_include_pad: bool) -> np.ndarray:
+    """Each window's extent along one axis as PyTorch counts it: clipped to the padded input
+    (count_include_pad) or to the input itself. Every window overlaps the input (padding <= k/2, and a
+    ceil_mode window starts before the right padding), so no count is 0. The 2-d divisor is the product."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def _check_pool_input(x: Tensor, fn: str) -> None:
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected input of shape (N, C, H, W) or unbatched (C, H, W), got {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating point input, got dtype {x.dtype} (integer pooling is not "
+                        f"supported)")
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over kernel_size windows of (N, C, H, W) or unbatched (C, H, W) (as `torch.nn.functional.avg_pool2d`).
+
+    stride defaults to kernel_size; zero padding of at most half the kernel. The divisor is PyTorch's:
+    the window clipped to the padded input (count_include_pad=True; where a ceil_mode window overhangs
+    the padding, the overhang is not counted), or to the input itself (False), or divisor_override.
+    Composed of differentiable ops (im2col, a sum, a division by a constant), so gradients of any
+    order and forward mode come free; non-overlapping windows take a reshape-and-sum path instead.
+    """
+    k, s, p = _avg_pool_args("avg_pool2d", kernel_size, stride, padding, divisor_override)
+    x = _tensor(input, "avg_pool2d")
+    _check_pool_input(x, "avg_pool2d")
+    in_shape = x.shape
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    n, c, h, w = x.shape
+    ho, wo = _pool_out_size(h, k[0], s[0], p[0], ceil_mode), _pool_out_size(w, k[1], s[1], p[1], ceil_mode)
+    if ho < 1 or wo < 1:
+        raise ValueError(f"avg_pool2d: kernel {k} is larger than the padded input: input of shape "
+                         f"{in_shape} with padding {p} gives an output of size ({ho}, {wo})")
+    # ceil_mode's last window may reach past the padding: zeros there too, so that every window is whole
+    extra_h = max(0, (ho - 1) * s[0] + k[0] - h - 2 * p[0])
+    extra_w = max(0, (wo - 1) * s[1] + k[1] - w - 2 * p[1])
+    if s == k and p == (0, 0) and not (extra_h or extra_w):  # tiled (rows/columns past the last window dropped)
+        if (ho * k[0], wo * k[1]) != (h, w):
+            x = x[:, :, :ho * k[0], :wo * k[1]]
+        total = x.reshape(n, c, ho, k[0], wo, k[1]).sum(axis=(3, 5))
+    else:
+        if extra_h or extra_w:
+            x = ad.pad(x, ((0, 0), (0, 0), (0, extra_h), (0, extra_w)))
+        cols = apply(IM2COL, (x,), {"kernel_size": k, "stride": s, "padding": p})  # (N, C*kh*kw, Ho*Wo)
+        total = cols.reshape(n, c, k[0] * k[1], ho, wo).sum(axis=2)
+    if divisor_override is not None:
+        out = total / int(divisor_override)
+    else:
+        dh = _avg_divisor_1d(h, k[0], s[0], p[0], ho, count_include_pad)
+        dw = _avg_divisor_1d(w, k[1], s[1], p[1], wo, count_include_pad)
+        if (dh == dh[0]).all() and (dw == dw[0]).all():
+            out = total / int(dh[0] * dw[0])
+        else:
+            out = total / np.outer(dh, dw).astype(x.dtype)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_size_arg(fn: str, output_size) -> tuple:
+    """output_size as a pair of ints or None (None: keep that input size), checked."""
+    pair = (output_size, output_size) if _is_int(output_size) else (
+        tuple(output_size) if isinstance(output_size, (tuple, list)) else None)
+    if pair is None or len(pair) != 2 or not all(a is None or _is_int(a) for a in pair):
+        raise TypeError(f"{fn}: output_size must be an int or a pair of ints (None keeps that size), "
+                        f"got {output_size!r}")
+    if any(a is not None and a < 0 for a in pair):
+        raise ValueError(f"{fn}: output_size must be >= 0, got {output_size!r}")
+    return tuple(None if a is None else int(a) for a in pair)
+
+
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """(out, size): row i averages PyTorch's window [floor(i*size/out), ceil((i+1)*size/out))."""
+    i = np.arange(out)
+    start, end = (i * size) // out, -((-(i + 1) * size) // out)
+    cols = np.arange(size)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Mean over PyTorch's adaptive windows to an (oh, ow) output, of (N, C, H, W) or (C, H, W).
+
+    Row window i is [floor(i*H/oh), ceil((i+1)*H/oh)) (so windows may overlap and differ in size);
+    columns likewise; None in output_size keeps that input size. When both sizes divide, the windows
+    tile the input (avg_pool2d's reshape path); otherwise the mean is separable, A @ x @ B.T, with
+    constant averaging matrices A (oh, H) and B (ow, W): two matmuls, differentiable to any order.
+    """
+    size = _adaptive_size_arg("adaptive_avg_pool2d", output_size)
+    x = _tensor(input, "adaptive_avg_pool2d")
+    _check_pool_input(x, "adaptive_avg_pool2d")
+    h, w = x.shape[-2:]
+    if not (h and w):  # (an empty window's mean is undefined; as PyTorch, N and C may be 0)
+        raise ValueError(f"adaptive_avg_pool2d: expected an input with non-zero height and width, got shape "
+                         f"{x.shape}")
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    if oh and ow and h % oh == 0 and w % ow == 0:
+        return avg_pool2d(x, (h // oh, w // ow))
+    return ad.matmul(ad.matmul(_adaptive_matrix(h, oh, x.dtype), x), _adaptive_matrix(w, ow, x.dtype).T)
 
 
 def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant", value: float | None = 0) -> Tensor:

@@ -85,3 +85,25 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray
     else:
         np.multiply(scratch, 1.0 - weight, out=scratch)
         np.subtract(end, scratch, out=start)
+
+
+def decayed_grad(p: np.ndarray, g: np.ndarray, lr: float, weight_decay: float, decoupled: bool, maximize: bool,
+                 out: np.ndarray) -> np.ndarray:
+    """The Adam family's gradient with its weight decay: decoupled (AdamW), `p` is shrunk in place by
+    `1 - lr * weight_decay` and the gradient is left alone; otherwise the L2 term joins the gradient.
+
+    Returns what `effective_grad` returns (`g` itself, or `out`); never writes to `g`.
+    """
+    if decoupled:
+        if weight_decay:
+            np.multiply(p, 1.0 - lr * weight_decay, out=p)
+        return effective_grad(p, g, 0.0, maximize, out)
+    return effective_grad(p, g, weight_decay, maximize, out)
+
+
+def ema_sq_(avg: np.ndarray, g: np.ndarray, beta: float, scratch: np.ndarray) -> None:
+    """`avg <- beta * avg + (1 - beta) * g * g` in place (a running mean of squared gradients)."""
+    np.multiply(avg, beta, out=avg)
+    np.multiply(g, 1.0 - beta, out=scratch)
+    np.multiply(scratch, g, out=scratch)
+    np.add(avg, scratch, out=avg)

@@ -7,8 +7,8 @@ import numpy as np
 
 import autodiff as ad
 
-from ._foreach import effective_grad, lerp_
-from .optimizer import Optimizer, ParamsT, check_hparam, check_unsupported
+from ._foreach import decayed_grad, ema_sq_, lerp_
+from .optimizer import Optimizer, ParamsT, check_adam_family, check_unsupported
 
 
 class Adam(Optimizer):
@@ -49,14 +49,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:
-        check_hparam(hp["lr"], "learning rate")
-        check_hparam(hp["eps"], "epsilon value")
-        betas = hp["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: expected a pair (beta1, beta2), got {betas!r}")
-        check_hparam(betas[0], "beta parameter at index 0", hi=1.0, hi_open=True)
-        check_hparam(betas[1], "beta parameter at index 1", hi=1.0, hi_open=True)
-        check_hparam(hp["weight_decay"], "weight_decay value")
+        check_adam_family(hp)
         check_unsupported(hp, "capturable", "differentiable", "fused")
 
     @ad.no_grad()
@@ -92,24 +85,14 @@ class Adam(Optimizer):
 
 
 def _kernel(lr, beta1, beta2, eps, wd, decoupled, amsgrad, maximize, step_size, bc2_sqrt):
-    shrink = 1.0 - lr * wd
-
     def kernel(p, g, exp_avg, exp_avg_sq, *rest):
         if amsgrad:
             max_sq, s1, s2 = rest
         else:
             s1, s2 = rest
-        if decoupled:
-            if wd:
-                np.multiply(p, shrink, out=p)
-            d = effective_grad(p, g, 0.0, maximize, s1)
-        else:
-            d = effective_grad(p, g, wd, maximize, s1)
+        d = decayed_grad(p, g, lr, wd, decoupled, maximize, s1)
         lerp_(exp_avg, d, 1.0 - beta1, s2)
-        np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        np.multiply(d, 1.0 - beta2, out=s2)
-        np.multiply(s2, d, out=s2)
-        np.add(exp_avg_sq, s2, out=exp_avg_sq)
+        ema_sq_(exp_avg_sq, d, beta2, s2)
         if amsgrad:
             np.maximum(max_sq, exp_avg_sq, out=max_sq)
             np.sqrt(max_sq, out=s2)

@@ -49,6 +49,28 @@ def check_hparam(value: Any, label: str, lo: float = 0.0, hi: float = math.inf, 
         raise ValueError(f"Invalid {label}: {value} (must be a finite number {rng})")
 
 
+def check_betas(betas: Any) -> None:
+    """Raise unless `betas` is a pair of numbers each in [0, 1) (PyTorch's wording, as the Adam family checks)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: expected a pair (beta1, beta2), got {betas!r}")
+    check_hparam(betas[0], "beta parameter at index 0", hi=1.0, hi_open=True)
+    check_hparam(betas[1], "beta parameter at index 1", hi=1.0, hi_open=True)
+
+
+def check_adam_family(hp: dict[str, Any]) -> None:
+    """The checks every Adam-like optimizer makes: lr, eps, betas and weight_decay (PyTorch's wording)."""
+    check_hparam(hp["lr"], "learning rate")
+    check_hparam(hp["eps"], "epsilon value")
+    check_betas(hp["betas"])
+    check_hparam(hp["weight_decay"], "weight_decay value")
+
+
+def scalar_dtype() -> np.dtype:
+    """The dtype of 0-d state kept beside the arrays (NAdam's `mu_product`), as torch's `_get_scalar_dtype`:
+    float64 when the default dtype is float64, else float32 (so the update rounds as PyTorch's does)."""
+    return np.dtype(np.float64) if ad.get_default_dtype() == np.float64 else np.dtype(np.float32)
+
+
 def check_unsupported(hp: dict[str, Any], *flags: str) -> None:
     """PyTorch's device/compiler flags are accepted for compatibility, but only in their off position."""
     for name in flags:
@@ -60,6 +82,21 @@ def check_unsupported(hp: dict[str, Any], *flags: str) -> None:
 def _typename(x: Any) -> str:
     t = type(x)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _load_scalar(sid: Any, key: str, value: Any) -> np.ndarray:
+    """A saved 0-d state entry as a fresh 0-d array: a float array keeps its dtype (so a resumed run rounds
+    as the saved one did), a Python number becomes `scalar_dtype()`."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
+        raise ValueError(f"loaded state of parameter {sid!r}: {key!r} must be a real number or a 0-d array, "
+                         f"got {_typename(value)}")
+    arr = np.asarray(value)
+    if arr.shape != ():
+        raise ValueError(f"loaded state of parameter {sid!r}: {key!r} must be 0-d, got shape {arr.shape}")
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"loaded state of parameter {sid!r}: {key!r} has non-numeric dtype {arr.dtype}")
+    keep = isinstance(value, (np.ndarray, np.generic)) and arr.dtype.kind == "f"
+    return np.array(arr, dtype=arr.dtype if keep else scalar_dtype())
 
 
 def _copy_value(v: Any) -> Any:
@@ -75,6 +112,10 @@ class Optimizer:
             `[{"params": layer1_params, "lr": 0.1}, {"params": layer2_params}]`.
         defaults: the hyperparameters of groups that do not set their own.
     """
+
+    #: per-parameter state entries that are 0-d arrays rather than arrays of the parameter's shape
+    #: (e.g. NAdam's `mu_product`); `load_state_dict` checks and keeps them as such.
+    _scalar_state_keys: frozenset[str] = frozenset()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -251,7 +292,8 @@ class Optimizer:
         """Load a `state_dict()` (hyperparameters and per-parameter state, copied) into this optimizer.
 
         The saved groups must match this optimizer's in number and size; every state array must have its
-        parameter's shape (it is cast to the parameter's dtype). On any mismatch it raises ValueError and
+        parameter's shape (it is cast to the parameter's dtype), except the 0-d entries named in
+        `_scalar_state_keys`, which keep their floating dtype. On any mismatch it raises ValueError and
         changes nothing.
         """
         if not isinstance(state_dict, dict):
@@ -306,8 +348,7 @@ class Optimizer:
         self.param_groups[:] = new_groups
         self.state = new_state
 
-    @staticmethod
-    def _load_value(sid: Any, p: Tensor, key: str, value: Any) -> Any:
+    def _load_value(self, sid: Any, p: Tensor, key: str, value: Any) -> Any:
         """A copy of one saved state entry: `step` as a float, arrays checked against the parameter."""
         if isinstance(value, Tensor):
             value = np.asarray(value._data)
@@ -317,6 +358,8 @@ class Optimizer:
             except (TypeError, ValueError):
                 raise ValueError(f"loaded state of parameter {sid!r}: 'step' must be a number, "
                                  f"got {_typename(value)}") from None
+        if key in self._scalar_state_keys:
+            return _load_scalar(sid, key, value)
         if isinstance(value, (np.ndarray, np.generic)):
             arr = np.asarray(value)
             if arr.shape != p.shape:

@@ -3,13 +3,14 @@ and against PyTorch when it is installed, training/eval behaviour, default init,
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 import autodiff as ad
 import nn
-from autodiff.gradcheck import gradcheck, gradgradcheck
+from autodiff.gradcheck import gradcheck, gradgradcheck, jvpcheck
 from nn import functional as F
 
 RNG = np.random.default_rng(0)
@@ -89,6 +90,39 @@ def test_conv2d_gradients(stride, padding):
 
 def test_maxpool_flatten_gradients():
     check_module(nn.Sequential(nn.MaxPool2d(2, stride=1), nn.Flatten()), t64(distinct((2, 2, 3, 3))))
+
+
+AVG_POOLS = [  # (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override), input (N, C, H, W)
+    ((2, 2, 0, False, True, None), (2, 2, 4, 6)),    # tiled: the reshape path
+    ((2, 2, 0, False, True, None), (1, 2, 5, 7)),    # tiled, last row and column dropped
+    ((3, 1, 1, False, True, None), (2, 1, 4, 5)),    # overlapping windows, padding counted
+    ((3, 2, 1, False, False, None), (1, 2, 5, 4)),   # padding not counted: divisor varies per window
+    ((2, 2, 0, True, True, None), (1, 2, 5, 5)),     # ceil_mode: a last, partial window past the input
+    (((3, 2), (2, 1), (1, 0), True, False, 2), (2, 1, 6, 5)),
+]
+
+
+@pytest.mark.parametrize("args, shape", AVG_POOLS)
+def test_avgpool_gradients(args, shape):
+    check_module(nn.AvgPool2d(*args), t64(RNG.standard_normal(shape)), second_order=True)
+
+
+@pytest.mark.parametrize("output_size, shape", [
+    (2, (2, 2, 4, 6)),            # divides: tiled
+    ((3, 2), (1, 2, 5, 7)),       # neither divides: overlapping windows of two sizes
+    ((None, 4), (2, 1, 3, 5)),    # None keeps the height
+    (1, (1, 2, 3, 3)),            # global average
+    ((4, 3), (2, 3, 2)),          # larger than the input, unbatched
+])
+def test_adaptive_avgpool_gradients(output_size, shape):
+    check_module(nn.AdaptiveAvgPool2d(output_size), t64(RNG.standard_normal(shape)), second_order=True)
+
+
+@pytest.mark.parametrize("fn", [lambda x: F.avg_pool2d(x, 3, 2, 1, True, False),
+                                lambda x: F.avg_pool2d(x, 2),
+                                lambda x: F.adaptive_avg_pool2d(x, (3, None))], ids=["avg", "avg-tiled", "adaptive"])
+def test_pooling_forward_mode(fn):
+    assert jvpcheck(fn, (t64(RNG.standard_normal((2, 2, 5, 4))),))
 
 
 def test_embedding_gradient_scatters_into_rows_and_skips_padding_idx():
@@ -192,6 +226,94 @@ def test_maxpool_routes_gradient_to_the_first_maximum_on_ties():
     x = ad.tensor(np.zeros((1, 1, 2, 4)), dtype=np.float64, requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+def avg_pool_reference(x, k, s, p, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    """PyTorch's CPU avg_pool2d kernel transliterated, one output pixel at a time (test only)."""
+    (kh, kw), (sh, sw), (ph, pw) = k, s, p
+    h, w = x.shape[-2:]
+
+    def out_size(size, k, s, p):
+        o = (size + 2 * p - k + (s - 1 if ceil_mode else 0)) // s + 1
+        return o - 1 if ceil_mode and (o - 1) * s >= size + p else o
+    ho, wo = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
+    y = np.zeros(x.shape[:-2] + (ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            h0, w0 = i * sh - ph, j * sw - pw
+            h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)
+            pool_size = (h1 - h0) * (w1 - w0)
+            h0, w0, h1, w1 = max(h0, 0), max(w0, 0), min(h1, h), min(w1, w)
+            div = divisor_override or (pool_size if count_include_pad else (h1 - h0) * (w1 - w0))
+            y[..., i, j] = x[..., h0:h1, w0:w1].sum(axis=(-2, -1)) / div
+    return y
+
+
+def adaptive_avg_pool_reference(x, oh, ow):
+    """Window i is [floor(i*H/oh), ceil((i+1)*H/oh)), columns likewise (test only)."""
+    h, w = x.shape[-2:]
+    y = np.zeros(x.shape[:-2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            rows = slice(i * h // oh, -(-(i + 1) * h // oh))
+            cols = slice(j * w // ow, -(-(j + 1) * w // ow))
+            y[..., i, j] = x[..., rows, cols].mean(axis=(-2, -1))
+    return y
+
+
+def test_avgpool_values_in_closed_form():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(F.avg_pool2d(ad.tensor(x), 2).data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    ones = ad.ones(1, 3, 3, dtype=np.float64)
+    counted = F.avg_pool2d(ones, 3, 1, 1).data[0]  # zero padding counted: corners see 4 of 9 cells
+    np.testing.assert_allclose(counted, [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]])
+    np.testing.assert_array_equal(F.avg_pool2d(ones, 3, 1, 1, count_include_pad=False).data, np.ones((1, 3, 3)))
+    np.testing.assert_array_equal(F.avg_pool2d(ones, 3, 1, 1, divisor_override=2).data[0, 0, 0], 2.0)
+    # ceil_mode: 5 columns, kernel 2: a third window holding only the last column (divided by 1, not 2)
+    np.testing.assert_array_equal(F.avg_pool2d(ad.tensor(x[..., :1, :]), (1, 2), ceil_mode=True).data[0, 0],
+                                  [[0.5, 2.5]])
+    five = ad.tensor(np.arange(5.0).reshape(1, 1, 1, 5))
+    np.testing.assert_array_equal(F.avg_pool2d(five, (1, 2), ceil_mode=True).data[0, 0], [[0.5, 2.5, 4.0]])
+    np.testing.assert_array_equal(F.avg_pool2d(five, (1, 2)).data[0, 0], [[0.5, 2.5]])
+    # adaptive 5 -> 3: windows [0, 2), [1, 4), [3, 5) overlap and differ in size
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(five, (1, 3)).data[0, 0], [[0.5, 2.0, 3.5]])
+
+
+@pytest.mark.parametrize("args", [(2,), (3, 1, 1), (3, 2, 1, True), (3, 2, 1, True, False), ((2, 3), (1, 2), (1, 1)),
+                                  ((3, 2), (2, 3), (1, 1), True, False), (2, 1, 1, False, True, -3), (4, 3, 2, True)])
+@pytest.mark.parametrize("shape", [(2, 2, 7, 6), (3, 5, 4), (1, 1, 4, 9)])
+def test_avgpool_matches_pytorchs_kernel_definition(args, shape):
+    x = RNG.standard_normal(shape)
+    full = dict(zip(["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
+                    args))
+    k = F._pair(full["kernel_size"])
+    s, p = F._pair(full.get("stride", k)), F._pair(full.get("padding", 0))
+    ref = avg_pool_reference(x, k, s, p, *args[3:])
+    out = F.avg_pool2d(ad.tensor(x), *args)
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("output_size", [1, 2, 3, (4, 5), (None, 2), (3, None), (7, 6), (9, 8)])
+@pytest.mark.parametrize("shape", [(2, 2, 7, 6), (3, 5, 4)])
+def test_adaptive_avgpool_matches_the_window_definition(output_size, shape):
+    x = RNG.standard_normal(shape)
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ref = adaptive_avg_pool_reference(x, oh or shape[-2], ow or shape[-1])
+    out = nn.AdaptiveAvgPool2d(output_size)(ad.tensor(x))
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("pool", [nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+                                  nn.AvgPool2d(2), nn.AdaptiveAvgPool2d((3, 2))], ids=repr)
+def test_pooling_keeps_float32(pool):
+    x = RNG.standard_normal((2, 3, 5, 7)).astype(np.float32)
+    xt = ad.tensor(x, requires_grad=True)
+    out = pool(xt)
+    out.sum().backward()
+    assert out.dtype == np.float32 and xt.grad.dtype == np.float32
+    np.testing.assert_allclose(out.data, pool(ad.tensor(x.astype(np.float64))).data, rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_is_inverted_seeded_and_identity_in_eval():
@@ -347,6 +469,47 @@ def test_layer_errors_name_the_layer_and_shapes():
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="kernel"):
         F.max_pool2d(ad.zeros(1, 1, 2, 2), 3)
+
+
+def test_pooling_errors_name_the_function_and_shapes():
+    x = ad.zeros(1, 1, 2, 2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: kernel \(3, 3\) is larger than the padded input: input of shape "
+                                         r"\(1, 1, 2, 2\) with padding \(0, 0\) gives an output of size \(0, 0\)"):
+        F.avg_pool2d(x, 3)
+    with pytest.raises(ValueError, match=r"avg_pool2d: kernel \(1, 5\) is larger .* input of shape \(1, 2, 2\) "
+                                         r"with padding \(0, 1\)"):
+        F.avg_pool2d(ad.zeros(1, 2, 2), (1, 5), 1, (0, 1))  # unbatched: its own shape named
+    with pytest.raises(ValueError, match=r"avg_pool2d: padding \(2, 2\) must be at most half the kernel size \(3, 3\)"):
+        F.avg_pool2d(ad.zeros(1, 1, 9, 9), 3, padding=2)
+    with pytest.raises(ValueError, match=r"AvgPool2d: padding \(0, 2\) must be at most half the kernel size \(2, 3\)"):
+        nn.AvgPool2d((2, 3), padding=(0, 2))  # refused at construction
+    for fn in (lambda v: F.avg_pool2d(v, 2), lambda v: F.adaptive_avg_pool2d(v, 2)):
+        for shape in [(4, 4), (1, 1, 1, 4, 4)]:
+            with pytest.raises(ValueError, match=r"avg_pool2d: expected input of shape \(N, C, H, W\) or unbatched "
+                                                 rf"\(C, H, W\), got {re.escape(str(shape))}"):
+                fn(ad.zeros(*shape))
+    with pytest.raises(TypeError, match="avg_pool2d: expected a floating point input, got dtype int64"):
+        F.avg_pool2d(ad.tensor(np.zeros((1, 1, 2, 2), dtype=np.int64)), 2)
+    with pytest.raises(TypeError, match="adaptive_avg_pool2d: expected a floating point input, got dtype int64"):
+        nn.AdaptiveAvgPool2d(1)(ad.tensor(np.zeros((1, 2, 2), dtype=np.int64)))
+    with pytest.raises(ValueError, match="avg_pool2d: divisor_override must be a nonzero int or None, got 0"):
+        F.avg_pool2d(x, 2, divisor_override=0)
+    with pytest.raises(ValueError, match="AvgPool2d: divisor_override must be a nonzero int or None, got 1.5"):
+        nn.AvgPool2d(2, divisor_override=1.5)
+    with pytest.raises(TypeError, match=r"avg_pool2d: kernel_size must be an int or a pair of ints, got \(1, 2, 3\)"):
+        F.avg_pool2d(x, (1, 2, 3))
+    with pytest.raises(ValueError, match=r"avg_pool2d: stride must be >= 1, got \(1, 0\)"):
+        F.avg_pool2d(x, 1, (1, 0))
+    with pytest.raises(ValueError, match="avg_pool2d: padding must be >= 0, got -1"):
+        F.avg_pool2d(x, 2, 1, -1)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: output_size must be >= 0, got \(-1, 2\)"):
+        F.adaptive_avg_pool2d(x, (-1, 2))
+    with pytest.raises(TypeError, match=r"AdaptiveAvgPool2d: output_size must be an int or a pair .* got 2.5"):
+        nn.AdaptiveAvgPool2d(2.5)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d: expected an input with non-zero height and width, "
+                                         r"got shape \(2, 0, 3\)"):
+        F.adaptive_avg_pool2d(ad.zeros(2, 0, 3), 1)
+    assert F.adaptive_avg_pool2d(ad.zeros(0, 2, 3, 3), (2, 2)).shape == (0, 2, 2, 2)  # an empty batch is fine
 
 
 def test_pad_errors():

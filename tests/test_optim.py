@@ -81,6 +81,54 @@ def ref_adam(p, g, st, hp, t):
     return p - hp["lr"] * m_hat / (np.sqrt(v_hat) + hp["eps"])
 
 
+def ref_adamax(p, g, st, hp, t):
+    b1, b2 = hp["betas"]
+    g = -g if hp["maximize"] else g
+    g = g + hp["weight_decay"] * p
+    st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+    st["u"] = np.maximum(b2 * st.get("u", 0.0), np.abs(g) + hp["eps"])
+    return p - hp["lr"] / (1 - b1 ** t) * st["m"] / st["u"]
+
+
+def _decay(p, g, hp):
+    """(p, g) after weight decay: p shrunk (decoupled, AdamW-style) or the L2 term added to g."""
+    if hp["decoupled_weight_decay"]:
+        return p * (1 - hp["lr"] * hp["weight_decay"]), g
+    return p, g + hp["weight_decay"] * p
+
+
+def ref_nadam(p, g, st, hp, t):
+    b1, b2 = hp["betas"]
+    g = -g if hp["maximize"] else g
+    p, g = _decay(p, g, hp)
+    mu = b1 * (1 - 0.5 * 0.96 ** (t * hp["momentum_decay"]))
+    mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * hp["momentum_decay"]))
+    # PyTorch keeps the product of the mu's in float32 (its default scalar dtype), so the reference does too
+    st["mu_prod"] = np.float32(st.get("mu_prod", np.float32(1.0)) * np.float32(mu))
+    prod = float(st["mu_prod"])
+    st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
+    denom = np.sqrt(st["v"] / (1 - b2 ** t)) + hp["eps"]
+    nesterov_m = (1 - mu) / (1 - prod) * g + mu_next / (1 - prod * mu_next) * st["m"]
+    return p - hp["lr"] * nesterov_m / denom
+
+
+def ref_radam(p, g, st, hp, t):
+    b1, b2 = hp["betas"]
+    g = -g if hp["maximize"] else g
+    p, g = _decay(p, g, hp)
+    st["m"] = b1 * st.get("m", 0.0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0.0) + (1 - b2) * g * g
+    m_hat = st["m"] / (1 - b1 ** t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+    if rho <= 5:
+        return p - hp["lr"] * m_hat
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    adaptive_lr = math.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + hp["eps"])
+    return p - hp["lr"] * m_hat * adaptive_lr * r
+
+
 # PyTorch's defaults, written out (test_defaults_and_signatures_match_torch checks them against torch).
 DEFAULTS = {
     "SGD": dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False),
@@ -91,9 +139,14 @@ DEFAULTS = {
                  decoupled_weight_decay=False),
     "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False,
                   decoupled_weight_decay=True),
+    "Adamax": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False),
+    "NAdam": dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                  decoupled_weight_decay=False, maximize=False),
+    "RAdam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
+                  maximize=False),
 }
 REF = {"SGD": ref_sgd, "Adagrad": ref_adagrad, "RMSprop": ref_rmsprop, "Adadelta": ref_adadelta,
-       "Adam": ref_adam, "AdamW": ref_adam}
+       "Adam": ref_adam, "AdamW": ref_adam, "Adamax": ref_adamax, "NAdam": ref_nadam, "RAdam": ref_radam}
 
 CASES = [
     ("SGD", dict(lr=0.1)),
@@ -122,6 +175,15 @@ CASES = [
     ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.05, betas=(0.5, 0.6), weight_decay=0.1, amsgrad=True, maximize=True)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.05, betas=(0.5, 0.6), eps=1e-3, weight_decay=0.1)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.05, maximize=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.02, betas=(0.8, 0.9), momentum_decay=0.3, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01)),                                  # rectified from step 6 (the last)
+    ("RAdam", dict(lr=0.02, betas=(0.5, 0.5), weight_decay=0.1)),   # rho_inf = 3: never rectified
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
 ]
 IDS = [f"{n}-" + ",".join(f"{k}={v}" for k, v in hp.items()) for n, hp in CASES]
 STEPS = 6
@@ -197,7 +259,8 @@ def test_matches_torch(name, hp):
             np.testing.assert_allclose(u, p.detach().numpy(), rtol=1e-6, atol=1e-12, err_msg=f"step {t + 1}, param {i}")
 
 
-@pytest.mark.parametrize("name,hp", [CASES[1], CASES[6], CASES[9], CASES[13], CASES[16], CASES[21], CASES[25]],
+@pytest.mark.parametrize("name,hp", [CASES[1], CASES[6], CASES[9], CASES[13], CASES[16], CASES[21], CASES[25],
+                                     CASES[27], CASES[30], CASES[31], CASES[34]],
                          ids=lambda x: x if isinstance(x, str) else None)
 def test_chunked_and_odd_layouts_match_equations(name, hp):
     """A parameter bigger than the chunk (ragged last chunk), a Fortran-ordered one, a 0-d one."""
@@ -235,9 +298,34 @@ def test_float32_stays_float32_in_place(name, hp):
     for p, arr, r in zip(ps, arrays, ref[-1], strict=True):
         assert p.data is arr and p.dtype == np.float32  # updated in place, dtype kept
         np.testing.assert_allclose(p.data, r, rtol=2e-4, atol=1e-5)
-        for v in opt.state[p].values():
-            if isinstance(v, np.ndarray):
-                assert v.dtype == np.float32 and v.shape == p.shape
+        for k, v in opt.state[p].items():
+            if isinstance(v, np.ndarray):  # NAdam's mu_product is 0-d (and float32 here, as the default dtype)
+                assert v.dtype == np.float32 and v.shape == (() if k == "mu_product" else p.shape), k
+
+
+def test_radam_rectification_switches_on_at_step_six():
+    """A constant gradient g makes m_hat = g and v_hat = g * g: steps 1-5 (rho_t <= 5 for beta2 = 0.999) move p
+    by lr * g, as momentum SGD; from step 6 by the rectified adaptive step lr * r_t * sign(g), which is far
+    smaller at first (r_6 ~ 0.026). The parameter spans three of the update kernel's chunks."""
+    lr, b2 = 0.1, 0.999
+    g = np.random.default_rng(5).uniform(0.5, 2.0, 2 * _foreach.CHUNK + 7)
+    g[::3] *= -1
+    p = ad.tensor(np.zeros_like(g), requires_grad=True)
+    opt = optim.RAdam([p], lr=lr)
+    rho_inf = 2 / (1 - b2) - 1
+    for t in range(1, 10):
+        before = p.data.copy()
+        p.grad = ad.tensor(g)
+        opt.step()
+        move = before - p.data
+        rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+        if t <= 5:
+            assert rho <= 5
+            np.testing.assert_allclose(move, lr * g, rtol=1e-12, err_msg=f"step {t}")
+        else:
+            r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            assert rho > 5 and 0 < r < 0.2
+            np.testing.assert_allclose(move, lr * r * np.sign(g), rtol=1e-6, err_msg=f"step {t}")
 
 
 def test_float64_gradient_for_float32_param_is_cast():
@@ -288,6 +376,9 @@ QUAD = [
     ("Adadelta", dict(lr=1.0, eps=1e-3), 400),
     ("Adam", dict(lr=0.3), 300),
     ("AdamW", dict(lr=0.3, weight_decay=1e-3), 300),
+    ("Adamax", dict(lr=0.3), 300),
+    ("NAdam", dict(lr=0.3), 300),
+    ("RAdam", dict(lr=0.5), 300),
 ]
 
 
@@ -321,6 +412,9 @@ ROSEN = [
     ("Adadelta", dict(lr=0.3), 10000, "cosine"),  # Adadelta alone has a noise floor: anneal its lr
     ("Adam", dict(lr=0.05), 3000, None),
     ("AdamW", dict(lr=0.05, weight_decay=0.0), 3000, None),
+    ("Adamax", dict(lr=0.1), 4000, None),
+    ("NAdam", dict(lr=0.01, betas=(0.9, 0.99)), 4000, "cosine"),
+    # (not RAdam: its first five steps are plain momentum steps of lr * g, and Rosenbrock's g is ~200 there)
 ]
 
 

@@ -16,6 +16,9 @@ RESUME_CASES = [
     ("Adadelta", dict(weight_decay=0.01)),
     ("Adam", dict(lr=0.01, amsgrad=True)),
     ("AdamW", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.01)),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.1, weight_decay=0.01, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01)),   # resumed at step 4: the rectified steps (from 6) run after the load
 ]
 
 
@@ -182,6 +185,40 @@ def test_load_rejects_mismatches_and_changes_nothing(trained):
     assert np.array_equal(target.state[target_params[0]]["momentum_buffer"], opt.state[params[0]]["momentum_buffer"])
 
 
+def test_nadam_mu_product_is_0d_and_loads_as_such():
+    """NAdam's `mu_product` is a 0-d array (float32: the default dtype's width, as PyTorch) beside the
+    param-shaped moments; loading keeps a float array's dtype, makes a Python number a 0-d array, and
+    rejects any other shape while changing nothing."""
+    params = [ad.tensor(x, requires_grad=True) for x in make_params(dtype=np.float64)]
+    opt = make_optimizer("NAdam", dict(lr=0.01), params)
+    train(params, opt, 3, 0)
+    sd = opt.state_dict()
+    assert list(sd["state"][0]) == ["step", "mu_product", "exp_avg", "exp_avg_sq"]
+    mp = sd["state"][0]["mu_product"]
+    assert isinstance(mp, np.ndarray) and mp.shape == () and mp.dtype == np.float32
+    assert mp is not opt.state[params[0]]["mu_product"]  # copied
+    assert sd["state"][0]["exp_avg"].shape == (4, 3) and sd["state"][0]["exp_avg"].dtype == np.float64
+
+    fresh = make_optimizer("NAdam", dict(lr=0.01), params)
+    variant = copy.deepcopy(sd)
+    variant["state"][0]["mu_product"] = mp.astype(np.float64)
+    variant["state"][1]["mu_product"] = float(mp)
+    fresh.load_state_dict(variant)
+    loaded = [fresh.state[p]["mu_product"] for p in params]
+    assert [(m.shape, m.dtype) for m in loaded] == [((), np.float64), ((), np.float32), ((), np.float32)]
+    assert all(float(m) == float(mp) for m in loaded)
+
+    before = _snapshot(fresh)
+    for bad, match in [(np.full((4, 3), float(mp)), r"'mu_product' must be 0-d, got shape \(4, 3\)"),
+                       ("0.5", "'mu_product' must be a real number or a 0-d array"),
+                       (np.array(True), "'mu_product' has non-numeric dtype bool")]:
+        broken = copy.deepcopy(sd)
+        broken["state"][0]["mu_product"] = bad
+        with pytest.raises(ValueError, match=match):
+            fresh.load_state_dict(broken)
+    _assert_same(fresh, before)
+
+
 def test_load_casts_state_to_param_dtype(trained):
     params, opt = trained
     sd = opt.state_dict()  # float64 state
@@ -230,6 +267,19 @@ BAD_HPARAMS = [
     ("Adam", dict(lr=float("-inf")), ValueError, "Invalid learning rate"),
     ("AdamW", dict(betas=(0.9, 1.5)), ValueError, "Invalid beta parameter at index 1"),
     ("AdamW", dict(capturable=True), ValueError, "capturable=True is not supported"),
+    ("Adamax", dict(betas=(0.9, 1.0)), ValueError, "Invalid beta parameter at index 1: 1.0"),
+    ("Adamax", dict(eps=-1.0), ValueError, "Invalid epsilon value"),
+    ("Adamax", dict(lr=float("nan")), ValueError, "Invalid learning rate: nan"),
+    ("Adamax", dict(capturable=True), ValueError, "capturable=True is not supported"),
+    ("NAdam", dict(momentum_decay=-0.1), ValueError, "Invalid momentum_decay value: -0.1"),
+    ("NAdam", dict(momentum_decay=float("inf")), ValueError, "Invalid momentum_decay value: inf"),
+    ("NAdam", dict(weight_decay=-1.0, decoupled_weight_decay=True), ValueError, "Invalid weight_decay value"),
+    ("NAdam", dict(betas=(0.9,)), ValueError, "Invalid betas"),
+    ("NAdam", dict(differentiable=True), ValueError, "differentiable=True is not supported"),
+    ("RAdam", dict(betas=(-0.5, 0.999)), ValueError, "Invalid beta parameter at index 0: -0.5"),
+    ("RAdam", dict(lr=-1e-3), ValueError, "Invalid learning rate"),
+    ("RAdam", dict(weight_decay="0.1"), TypeError, "Invalid weight_decay value"),
+    ("RAdam", dict(capturable=True), ValueError, "capturable=True is not supported"),
 ]
 
 

@@ -131,6 +131,10 @@ def test_positional_signatures_match_torch():
     assert repr(o) == repr(t)
     o, t = nn.MaxPool2d(3, 2, 1, 1, False, False), torch.nn.MaxPool2d(3, 2, 1, 1, False, False)
     assert repr(o) == repr(t)
+    o, t = nn.AvgPool2d(3, 2, 1, True, False, 5), torch.nn.AvgPool2d(3, 2, 1, True, False, 5)
+    assert repr(o) == repr(t)
+    assert (o.ceil_mode, o.count_include_pad, o.divisor_override) == (t.ceil_mode, t.count_include_pad,
+                                                                       t.divisor_override)
 
 
 @pytest.mark.parametrize("k, stride, padding, hw", [
@@ -148,6 +152,96 @@ def test_max_pool2d(k, stride, padding, hw):
 def test_max_pool2d_negative_inputs_with_padding():
     x = -1.0 - rng().random((1, 1, 5, 5))  # padding must act as -inf, not 0
     compare_module(nn.MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(3, 2, 1), x)
+
+
+AVG_POOL_CASES = [  # AvgPool2d's positional arguments, input (N, C, H, W) or (C, H, W)
+    ((2,), (2, 3, 4, 4)),                                  # tiled
+    ((2,), (2, 3, 5, 7)),                                  # odd sizes: last row/column dropped
+    ((3, 2), (1, 2, 7, 6)),                                # stride != kernel
+    ((3, 1, 1), (2, 2, 5, 4)),                             # padding, counted in the divisor
+    ((3, 2, 1, False, False), (2, 2, 7, 6)),               # padding not counted
+    (((2, 3), (1, 2), (1, 1)), (2, 3, 5, 7)),
+    ((2, 2, 0, True), (1, 2, 5, 5)),                       # ceil_mode: a partial last window
+    ((3, 2, 1, True), (2, 2, 6, 6)),                       # ceil_mode with padding: window clipped at the padding
+    ((3, 2, 1, True, False), (2, 2, 6, 6)),
+    (((3, 2), (2, 3), (1, 1), True, False), (2, 1, 8, 7)),
+    ((3, 2, 0, True), (1, 1, 2, 2)),                       # ceil_mode: a kernel larger than the input still fits
+    ((3, 1, 1, False, True, 4), (2, 2, 5, 5)),             # divisor_override
+    ((2, 2, 1, True, False, -3), (1, 2, 5, 4)),
+    ((4, 3, 2, True, False), (1, 1, 9, 10)),
+    ((3, 2, 1), (3, 7, 6)),                                # unbatched
+    ((2, None, 0, True), (2, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("args, shape", AVG_POOL_CASES, ids=lambda v: str(v).replace(" ", ""))
+def test_avg_pool2d(args, shape):
+    x = rng().standard_normal(shape)
+    compare_module(nn.AvgPool2d(*args), torch.nn.AvgPool2d(*args), x)
+    ours_f = F.avg_pool2d(ours(x), *args)  # the functional form takes the same positional arguments
+    close(ours_f, torch.nn.functional.avg_pool2d(theirs(x), *args))
+
+
+ADAPTIVE_CASES = [
+    (1, (2, 3, 7, 6)),           # global average
+    (2, (2, 3, 4, 6)),           # divides: tiled
+    ((3, 2), (2, 3, 7, 6)),      # neither divides
+    (5, (1, 2, 7, 9)),
+    ((4, 3), (2, 2, 4, 7)),      # one divides, the other not
+    ((None, 3), (2, 2, 5, 7)),   # None keeps the height
+    ((4, None), (2, 2, 5, 7)),
+    ((9, 8), (1, 2, 5, 7)),      # larger than the input: overlapping windows
+    ((3, 2), (3, 7, 6)),         # unbatched
+    (2, (3, 5, 4)),
+]
+
+
+@pytest.mark.parametrize("output_size, shape", ADAPTIVE_CASES, ids=lambda v: str(v).replace(" ", ""))
+def test_adaptive_avg_pool2d(output_size, shape):
+    x = rng().standard_normal(shape)
+    compare_module(nn.AdaptiveAvgPool2d(output_size), torch.nn.AdaptiveAvgPool2d(output_size), x)
+    close(F.adaptive_avg_pool2d(ours(x), output_size), torch.nn.functional.adaptive_avg_pool2d(theirs(x), output_size))
+
+
+@pytest.mark.parametrize("name, args", [("avg_pool2d", (3, 2, 1, True, False)), ("avg_pool2d", (2,)),
+                                        ("adaptive_avg_pool2d", ((3, 4),))], ids=["avg", "avg-tiled", "adaptive"])
+def test_pooling_float32(name, args):
+    ours_fn = lambda v: getattr(F, name)(v, *args)  # noqa: E731
+    theirs_fn = lambda v: getattr(torch.nn.functional, name)(v, *args)  # noqa: E731
+    x = rng().standard_normal((2, 3, 7, 6)).astype(np.float32)
+    xo, xt = ours(x, True), theirs(x, True)
+    yo, yt = ours_fn(xo), theirs_fn(xt)
+    close(yo, yt, rtol=1e-5, atol=1e-6)
+    g = rng(1).standard_normal(tuple(yt.shape)).astype(np.float32)
+    yo.backward(ours(g))
+    yt.backward(theirs(g))
+    close(xo.grad, xt.grad, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda f, x: f.avg_pool2d(x, 3), r"avg_pool2d: kernel \(3, 3\) is larger than the padded input: input of shape "
+                                      r"\(1, 2, 2, 2\)"),
+    (lambda f, x: f.avg_pool2d(x, (1, 5), 1, (0, 1)), r"avg_pool2d: kernel \(1, 5\) is larger than the padded "
+                                                      r"input: input of shape \(1, 2, 2, 2\) with padding \(0, 1\)"),
+    (lambda f, x: f.avg_pool2d(x, 3, padding=2), r"avg_pool2d: padding \(2, 2\) must be at most half the kernel size"),
+    (lambda f, x: f.avg_pool2d(x, 2, 1, (0, 2)), r"avg_pool2d: padding \(0, 2\) must be at most half the kernel "
+                                                 r"size \(2, 2\)"),
+    (lambda f, x: f.avg_pool2d(x[0, 0], 1), r"avg_pool2d: expected input of shape \(N, C, H, W\) or unbatched "
+                                            r"\(C, H, W\), got \(2, 2\)"),
+    (lambda f, x: f.avg_pool2d(x, 2, divisor_override=0), "avg_pool2d: divisor_override must be a nonzero int"),
+    (lambda f, x: f.avg_pool2d(x, 2, 0), r"avg_pool2d: stride must be >= 1, got 0"),
+    (lambda f, x: f.adaptive_avg_pool2d(x[0, 0, 0], 1), r"adaptive_avg_pool2d: expected input of shape .* got \(2,\)"),
+    (lambda f, x: f.adaptive_avg_pool2d(x, (2, -1)), r"adaptive_avg_pool2d: output_size must be >= 0, got \(2, -1\)"),
+    (lambda f, x: f.adaptive_avg_pool2d(x[:, :, :0], 2), r"adaptive_avg_pool2d: expected an input with non-zero "
+                                                         r"height and width, got shape \(1, 2, 0, 2\)"),
+], ids=["kernel", "kernel-padded", "padding", "padding-w", "ndim", "divisor", "stride", "adaptive-ndim",
+        "adaptive-size", "adaptive-empty"])
+def test_pooling_refuses_what_torch_refuses(call, match):
+    x = np.zeros((1, 2, 2, 2))
+    with pytest.raises((RuntimeError, IndexError)):  # (IndexError for too few dimensions)
+        call(torch.nn.functional, theirs(x))
+    with pytest.raises(ValueError, match=match):
+        call(F, ours(x))
 
 
 @pytest.mark.parametrize("start, end", [(1, -1), (0, -1), (2, 3), (-3, -2), (1, 1), (0, 0)])
@@ -213,10 +307,12 @@ BATCH_NORM_CASES = [
 
 
 @pytest.mark.parametrize("kwargs", BATCH_NORM_CASES)
-@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
-def test_batch_norm1d_train_then_eval(kwargs, shape):
+@pytest.mark.parametrize("cls, shape, eval_shape", [("BatchNorm1d", (6, 3), (6, 3)),
+                                                     ("BatchNorm1d", (4, 3, 5), (4, 3, 5)),
+                                                     ("BatchNorm2d", (2, 3, 4, 5), (3, 3, 2, 2))])
+def test_batch_norm_train_then_eval(kwargs, cls, shape, eval_shape):
     torch.manual_seed(0)
-    o, t = nn.BatchNorm1d(3, **kwargs), torch.nn.BatchNorm1d(3, **kwargs)
+    o, t = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)
     if kwargs.get("affine", True):
         with torch.no_grad():
             t.weight.copy_(torch.rand(3) + 0.5)
@@ -225,7 +321,8 @@ def test_batch_norm1d_train_then_eval(kwargs, shape):
     compare_module(o, t, x, calls=3)
     o.eval()
     t.eval()
-    compare_module(o, t, rng(5).standard_normal(shape), calls=1)
+    compare_module(o, t, rng(5).standard_normal(eval_shape), calls=1)
+    assert repr(o) == repr(t)
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
@@ -249,22 +346,6 @@ def test_batch_norm1d_repr_and_buffers():
     assert repr(o) == repr(t)
     assert [n for n, _ in o.named_buffers()] == [n for n, _ in t.named_buffers()]
     assert o.num_batches_tracked.dtype == np.int64
-
-
-@pytest.mark.parametrize("kwargs", BATCH_NORM_CASES)
-def test_batch_norm2d_train_then_eval(kwargs):
-    torch.manual_seed(0)
-    o, t = nn.BatchNorm2d(3, **kwargs), torch.nn.BatchNorm2d(3, **kwargs)
-    if kwargs.get("affine", True):
-        with torch.no_grad():
-            t.weight.copy_(torch.rand(3) + 0.5)
-            t.bias.copy_(torch.randn(3))
-    x = rng().standard_normal((2, 3, 4, 5)) * 2 + 1
-    compare_module(o, t, x, calls=3)
-    o.eval()
-    t.eval()
-    compare_module(o, t, rng(5).standard_normal((3, 3, 2, 2)), calls=1)
-    assert repr(o) == repr(t)
 
 
 def test_batch_norm2d_after_conv_without_bias_and_buffers():
@@ -605,8 +686,11 @@ def test_train_eval_propagate_and_apply_order():
     lambda lib: lib.Conv2d(2, 3, (1, 2), bias=False),
     lambda lib: lib.MaxPool2d(3, 1, 1),
     lambda lib: lib.Sequential(lib.Conv2d(1, 4, 3), lib.BatchNorm2d(4, momentum=None, affine=False), lib.ReLU()),
+    lambda lib: lib.Sequential(lib.AvgPool2d(2), lib.AvgPool2d((2, 3), (1, 2), (1, 0), True, False, 3),
+                               lib.AdaptiveAvgPool2d(1), lib.AdaptiveAvgPool2d((None, 3)),
+                               lib.AdaptiveAvgPool2d([2, 4])),
 ], ids=["mlp", "cnn", "activations", "modulelist", "modulelist-runs", "modulelist-nested-runs", "losses",
-                              "conv-nobias", "pool", "conv-bn2d"])
+                              "conv-nobias", "pool", "conv-bn2d", "avg-pools"])
 def test_repr(build):
     assert repr(build(nn)) == repr(build(torch.nn))
 
