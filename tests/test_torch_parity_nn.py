@@ -6,6 +6,8 @@ keys, Module API behaviour, utils and data loading, as a user porting a PyTorch 
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -958,9 +960,16 @@ def test_dataloader_without_batching_and_dict_samples():
 @pytest.mark.parametrize("n, fractions", [(10, [0.3, 0.3, 0.4]), (11, [0.25] * 4), (10, [0.1, 0.2, 0.7]),
                                           (7, [0.5, 0.5]), (3, [0.6, 0.2, 0.2]), (100, [0.8, 0.1, 0.1])])
 def test_random_split_fractional_lengths(n, fractions):
-    ours_split = nn.data.random_split(nn.data.TensorDataset(np.arange(n)), fractions, np.random.default_rng(0))
-    theirs_split = torch.utils.data.random_split(range(n), fractions, torch.Generator().manual_seed(0))
+    with warnings.catch_warnings(record=True) as theirs_warned:
+        warnings.simplefilter("always")
+        theirs_split = torch.utils.data.random_split(range(n), fractions, torch.Generator().manual_seed(0))
+    with warnings.catch_warnings(record=True) as ours_warned:
+        warnings.simplefilter("always")
+        ours_split = nn.data.random_split(nn.data.TensorDataset(np.arange(n)), fractions, np.random.default_rng(0))
     assert [len(s) for s in ours_split] == [len(s) for s in theirs_split]
+    # each empty split is warned about, naming its index, as torch does
+    assert [re.findall(r"index (\d+)", str(w.message)) for w in ours_warned] == [
+        re.findall(r"index (\d+)", str(w.message)) for w in theirs_warned]
 
 
 def test_subset_indexing_like_torch():
