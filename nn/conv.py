@@ -8,6 +8,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
+from autodiff.ops.conv import pair_arg
 
 from . import functional as F
 from . import init
@@ -27,17 +28,15 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        if F._pair(dilation) != (1, 1) or groups != 1 or padding_mode != "zeros":
+        if pair_arg(dilation, "dilation", "Conv2d", 1) != (1, 1) or groups != 1 or padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: only dilation=1, groups=1 and padding_mode='zeros' are supported, "
                                       f"got dilation={dilation}, groups={groups}, padding_mode={padding_mode!r}")
         _check_device(device, "Conv2d")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._pair(kernel_size)
-        self.stride = F._pair(stride)
+        self.kernel_size = pair_arg(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = pair_arg(stride, "stride", "Conv2d", 1)
         self.padding = F._conv_padding(padding, self.kernel_size, self.stride)
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
-            raise ValueError(f"Conv2d: invalid kernel_size {kernel_size}, stride {stride} or padding {padding}")
         dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=dt))
         if bias:

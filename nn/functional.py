@@ -12,7 +12,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
-from autodiff.ops.conv import IM2COL
+from autodiff.ops.conv import IM2COL, is_int, pair_arg
 from autodiff.ops.conv import conv2d as _conv2d
 from autodiff.ops.conv import max_pool2d as _max_pool2d
 from autodiff.tape import apply
@@ -76,14 +76,10 @@ def _unbatched(x, fn: str):
     return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
 
-def _pair(v) -> tuple:
-    return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
-
-
 def _conv_padding(padding, kernel_size: tuple, stride: tuple) -> tuple:
     """An int/pair, or PyTorch's 'valid' (no padding) / 'same' (stride 1; odd kernels: symmetric padding)."""
     if not isinstance(padding, str):
-        return _pair(padding)
+        return pair_arg(padding, "padding", "Conv2d", 0)
     if padding == "valid":
         return (0, 0)
     if padding != "same":
@@ -103,7 +99,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise NotImplementedError("conv2d: dilation and groups other than 1 are not supported")
     if isinstance(padding, str):
         padding = _conv_padding(padding, np.shape(weight._data if isinstance(weight, Tensor) else weight)[2:],
-                                _pair(stride))
+                                pair_arg(stride, "stride", "conv2d", 1))
     x, unbatched = _unbatched(input, "conv2d")
     out = _conv2d(x, weight, bias, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
@@ -128,31 +124,17 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return out.squeeze(0) if unbatched else out
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _pool_pair(v, name: str, fn: str, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints, each >= minimum (PyTorch's pooling arguments), as a pair."""
-    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(_is_int(a) for a in pair):
-        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {v!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {v!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _avg_pool_args(fn: str, kernel_size, stride, padding, divisor_override) -> tuple:
     """(kernel, stride, padding) as pairs, checked as PyTorch checks them (stride None or () means kernel_size)."""
-    k = _pool_pair(kernel_size, "kernel_size", fn, 1)
+    k = pair_arg(kernel_size, "kernel_size", fn, 1)
     if stride is None or (isinstance(stride, (tuple, list)) and not stride):
         s = k
     else:
-        s = _pool_pair(stride, "stride", fn, 1)
-    p = _pool_pair(padding, "padding", fn, 0)
+        s = pair_arg(stride, "stride", fn, 1)
+    p = pair_arg(padding, "padding", fn, 0)
     if 2 * p[0] > k[0] or 2 * p[1] > k[1]:
         raise ValueError(f"{fn}: padding {p} must be at most half the kernel size {k}")
-    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override == 0):
+    if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0):
         raise ValueError(f"{fn}: divisor_override must be a nonzero int or None, got {divisor_override!r}")
     return k, s, p
 
@@ -232,9 +214,9 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 def _adaptive_size_arg(fn: str, output_size) -> tuple:
     """output_size as a pair of ints or None (None: keep that input size), checked."""
-    pair = (output_size, output_size) if _is_int(output_size) else (
+    pair = (output_size, output_size) if is_int(output_size) else (
         tuple(output_size) if isinstance(output_size, (tuple, list)) else None)
-    if pair is None or len(pair) != 2 or not all(a is None or _is_int(a) for a in pair):
+    if pair is None or len(pair) != 2 or not all(a is None or is_int(a) for a in pair):
         raise TypeError(f"{fn}: output_size must be an int or a pair of ints (None keeps that size), "
                         f"got {output_size!r}")
     if any(a is not None and a < 0 for a in pair):

@@ -286,8 +286,10 @@ def test_avgpool_matches_pytorchs_kernel_definition(args, shape):
     x = RNG.standard_normal(shape)
     full = dict(zip(["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
                     args))
-    k = F._pair(full["kernel_size"])
-    s, p = F._pair(full.get("stride", k)), F._pair(full.get("padding", 0))
+    def pair(v):  # (the reference reads the arguments itself, not through the code under test)
+        return (v, v) if isinstance(v, int) else tuple(v)
+    k = pair(full["kernel_size"])
+    s, p = pair(full.get("stride", k)), pair(full.get("padding", 0))
     ref = avg_pool_reference(x, k, s, p, *args[3:])
     out = F.avg_pool2d(ad.tensor(x), *args)
     assert out.shape == ref.shape
@@ -538,3 +540,25 @@ def test_one_hot_and_flatten():
         F.one_hot(np.array([5]), 3)
     assert nn.Flatten()(ad.zeros(2, 3, 4, 5)).shape == (2, 60)
     assert nn.Flatten(0, 1)(ad.zeros(2, 3, 4)).shape == (6, 4)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: F.conv2d(x, ad.ones(2, 1, 3, 3), stride=1.5), r"conv2d: stride must be an int or a pair of ints"),
+    (lambda x: F.max_pool2d(x, 2.0), r"max_pool2d: kernel_size must be an int or a pair of ints, got 2.0"),
+    (lambda x: F.max_pool2d(x, (2, True)), r"max_pool2d: kernel_size must be an int or a pair of ints"),
+    (lambda x: F.avg_pool2d(x, 2, stride=(1, 1, 1)), r"avg_pool2d: stride must be an int or a pair of ints"),
+])
+def test_conv_and_pool_sizes_must_be_ints_not_truncated_floats(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(ad.ones(1, 1, 6, 6))
+    with pytest.raises(ValueError, match="max_pool2d: padding must be >= 0, got -1"):
+        F.max_pool2d(ad.ones(1, 1, 6, 6), 2, padding=-1)
+
+
+def test_conv2d_module_refuses_float_or_too_small_sizes():
+    with pytest.raises(TypeError, match="Conv2d: kernel_size must be an int or a pair of ints, got 2.5"):
+        nn.Conv2d(1, 2, 2.5)
+    with pytest.raises(ValueError, match="Conv2d: stride must be >= 1, got 0"):
+        nn.Conv2d(1, 2, 3, stride=0)
+    with pytest.raises(ValueError, match=r"Conv2d: padding must be >= 0, got \(1, -1\)"):
+        nn.Conv2d(1, 2, 3, padding=(1, -1))

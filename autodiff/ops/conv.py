@@ -232,11 +232,22 @@ MAX_POOL2D_GATHER = defop(
 
 
 # ------------------------------------------------------------------------------- public functions
-def _pair(v, name: str, op: str, minimum: int) -> tuple:
-    pair = (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
-    if len(pair) != 2 or min(pair) < minimum:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {minimum}, got {v!r}")
-    return pair
+def is_int(v) -> bool:
+    """A Python or NumPy integer, not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def pair_arg(v, name: str, op: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= minimum (PyTorch's conv and pooling arguments), as a pair.
+
+    Floats, bools and other lengths are refused (TypeError) rather than truncated.
+    """
+    pair = (v, v) if is_int(v) else tuple(v) if isinstance(v, (tuple, list, np.ndarray)) else None
+    if pair is None or len(pair) != 2 or not all(is_int(a) for a in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {v!r}")
+    return int(pair[0]), int(pair[1])
 
 
 def _shape_of(a) -> tuple:
@@ -245,7 +256,7 @@ def _shape_of(a) -> tuple:
 
 def conv2d(x, w, b=None, stride=1, padding=0):
     """Cross-correlate x (N, C, H, W) with w (O, C, kh, kw), add b (O,) if given (as `torch.nn.functional.conv2d`)."""
-    stride, padding = _pair(stride, "stride", "conv2d", 1), _pair(padding, "padding", "conv2d", 0)
+    stride, padding = pair_arg(stride, "stride", "conv2d", 1), pair_arg(padding, "padding", "conv2d", 0)
     xs, ws = _shape_of(x), _shape_of(w)
     if len(xs) != 4 or len(ws) != 4:
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got shapes {xs} and {ws}")
@@ -265,9 +276,9 @@ def conv2d(x, w, b=None, stride=1, padding=0):
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Max over windows of x (N, C, H, W) (as `torch.nn.functional.max_pool2d`; stride defaults to kernel_size)."""
-    kernel_size = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
-    stride = kernel_size if stride is None else _pair(stride, "stride", "max_pool2d", 1)
-    padding = _pair(padding, "padding", "max_pool2d", 0)
+    kernel_size = pair_arg(kernel_size, "kernel_size", "max_pool2d", 1)
+    stride = kernel_size if stride is None else pair_arg(stride, "stride", "max_pool2d", 1)
+    padding = pair_arg(padding, "padding", "max_pool2d", 0)
     xs = _shape_of(x)
     if len(xs) != 4:
         raise ValueError(f"max_pool2d: expected input of shape (N, C, H, W), got {xs}")
