@@ -430,8 +430,8 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None) -> Tensor:
     return apply(S.STACK, tuple(tensors), {"axis": _dim("stack", axis, nd)})
 
 
-def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list:
-    """PyTorch's split: an int is the size of each chunk; a list gives each chunk's size."""
+def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> tuple:
+    """PyTorch's split: an int is the size of each chunk; a list gives each chunk's size. A tuple of views."""
     if x.ndim == 0:
         raise ValueError("split: a 0-d tensor cannot be split")
     axis = _dim("split", _axis(None if dim is not None else axis, dim), x.ndim)
@@ -449,10 +449,10 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list:
     for s in sizes:
         out.append(getitem(x, (slice(None),) * axis + (slice(start, start + s),)))
         start += s
-    return out
+    return tuple(out)
 
 
-def chunk(x, chunks: int, axis: int = 0, *, dim=None) -> list:
+def chunk(x, chunks: int, axis: int = 0, *, dim=None) -> tuple:
     axis = _axis(None if dim is not None else axis, dim)
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
@@ -1057,6 +1057,7 @@ ARRAY_FUNCTION_OPS.update({
     np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
     np.tile: lambda A, reps: tile(A, reps), np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
-    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: a.size,
+    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,
+    np.size: lambda a, axis=None: np.size(a._data, axis),
     np.result_type: lambda *a: np.result_type(*[x._data if isinstance(x, Tensor) else x for x in a]),
 })

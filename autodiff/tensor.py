@@ -39,6 +39,36 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     return arr
 
 
+class Size(int):
+    """`Tensor.size`: the element count (an int, as NumPy's `ndarray.size`) that can also be called as
+    PyTorch's `Tensor.size()`: `x.size()` is the shape, `x.size(d)` the length of dim `d`.
+
+    So `x.size == 6`, `range(x.size)` and `x.size(0)` all do what NumPy and PyTorch users write them for.
+    """
+
+    def __new__(cls, shape: tuple) -> Size:
+        n = 1
+        for s in shape:
+            n *= s
+        self = super().__new__(cls, n)
+        self._shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> tuple | int:
+        shape = self._shape
+        if dim is None:
+            return shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(): dim must be an int, got {type(dim).__name__}")
+        n = len(shape)
+        if n == 0:
+            raise IndexError(f"size(): Dimension specified as {dim} but tensor has no dimensions")
+        if not -n <= dim < n:
+            raise IndexError(f"size(): Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        return shape[dim]
+
+
 class RemovableHandle:
     """Returned by `register_hook`; `.remove()` unregisters the hook."""
 
@@ -109,8 +139,9 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def size(self) -> int:
-        return self._data.size
+    def size(self) -> Size:
+        """The number of elements (NumPy's attribute); call it for PyTorch's `size()` / `size(dim)` (see Size)."""
+        return Size(self._data.shape)
 
     def numel(self) -> int:
         return self._data.size

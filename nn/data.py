@@ -106,7 +106,8 @@ def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
     lengths = list(lengths)
     if not lengths:
         raise ValueError("random_split: lengths must not be empty")
-    if any(isinstance(v, (float, np.floating)) for v in lengths):
+    fractions = math.isclose(sum(lengths), 1) and sum(lengths) <= n  # PyTorch's test: so [1] is "all of it"
+    if fractions or any(isinstance(v, (float, np.floating)) for v in lengths):
         if any(not 0 <= v <= 1 for v in lengths) or not math.isclose(sum(lengths), 1):
             raise ValueError(f"random_split: fractional lengths must lie in [0, 1] and sum to 1, got {lengths} "
                              f"(sum {sum(lengths)})")

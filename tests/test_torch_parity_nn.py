@@ -958,7 +958,8 @@ def test_dataloader_without_batching_and_dict_samples():
 
 
 @pytest.mark.parametrize("n, fractions", [(10, [0.3, 0.3, 0.4]), (11, [0.25] * 4), (10, [0.1, 0.2, 0.7]),
-                                          (7, [0.5, 0.5]), (3, [0.6, 0.2, 0.2]), (100, [0.8, 0.1, 0.1])])
+                                          (7, [0.5, 0.5]), (3, [0.6, 0.2, 0.2]), (100, [0.8, 0.1, 0.1]),
+                                          (5, [1]), (5, [0, 1]), (1, [1]), (4, [1, 3])])  # ints summing to 1: fractions
 def test_random_split_fractional_lengths(n, fractions):
     with warnings.catch_warnings(record=True) as theirs_warned:
         warnings.simplefilter("always")

@@ -51,6 +51,8 @@ def both(fn_ad, fn_t, *arrays, grad=True, rtol=1e-10, atol=1e-12):
     xs = [_ours(a, grad) for a in arrays]
     ts = [_theirs(a, grad) for a in arrays]
     out, tout = fn_ad(*xs), fn_t(*ts)
+    for kind in (tuple, list):  # the same container as torch's (split gives a tuple, so `a, b = ...` reads alike)
+        assert isinstance(out, kind) == isinstance(tout, kind), f"returns {type(out).__name__}, torch {type(tout)}"
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     touts = list(tout) if isinstance(tout, (list, tuple)) else [tout]
     assert len(outs) == len(touts), f"{len(outs)} outputs != torch {len(touts)}"
@@ -1573,3 +1575,20 @@ def test_random_fills_refuse_integers_and_leaves_that_require_grad():
 
 def test_autograd_function_is_reachable_where_torch_users_look():
     assert ad.autograd.Function is ad.Function and ad.autograd.FunctionCtx is ad.FunctionCtx
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (5,), (), (0, 3)], ids=str)
+def test_size_is_numpys_count_and_torchs_size_call(shape):
+    x, t = ad.zeros(shape), torch.zeros(shape)
+    assert x.size == np.zeros(shape).size == t.numel() and isinstance(x.size, int)
+    assert x.size() == tuple(t.size()) and np.size(x) == x.size
+    for d in range(-len(shape), len(shape)):
+        assert x.size(d) == x.size(dim=d) == t.size(d) == np.size(x, d)
+    for d in (len(shape), -len(shape) - 1):  # out of range (on a 0-d tensor, every dim): IndexError as torch
+        with pytest.raises(IndexError) as theirs:
+            t.size(d)
+        with pytest.raises(IndexError, match="size\\(\\): " + str(theirs.value)[:12]):
+            x.size(d)
+    with pytest.raises(TypeError, match="size\\(\\): dim must be an int, got float"):
+        x.size(0.0)
+    assert x.size + 1 == x.size.real + 1 and type(x.size * 2) is int  # arithmetic gives plain ints
