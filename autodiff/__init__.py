@@ -8,11 +8,12 @@
 """
 from __future__ import annotations
 
-from . import functional, linalg
+from . import autograd, functional, linalg
 from . import methods as _methods  # noqa: F401  (binds operators and methods to Tensor)
 from ._state import get_default_dtype, set_default_dtype
-from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .autograd import backward, grad
+from .anomaly import detect_anomaly, is_anomaly_enabled
+from .autograd import backward, grad, set_detect_anomaly
+from .device import cuda, device
 from .function import Function, FunctionCtx, custom_op
 from .functions import (
     abs,
@@ -27,10 +28,14 @@ from .functions import (
     argmax,
     argmin,
     argsort,
+    as_tensor,
     asin,
     astype,
     atan,
     atan2,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -38,6 +43,7 @@ from .functions import (
     bmm,
     broadcast_to,
     cat,
+    cdist,
     ceil,
     chunk,
     clamp,
@@ -56,7 +62,10 @@ from .functions import (
     dot,
     einsum,
     elu,
+    empty,
+    empty_like,
     eq,
+    equal,
     erf,
     exp,
     expand,
@@ -69,16 +78,19 @@ from .functions import (
     floor_divide,
     from_numpy,
     full,
+    full_like,
     gather,
     ge,
     gelu,
     getitem,
     gt,
+    index_add,
     index_select,
     isfinite,
     isnan,
     le,
     leaky_relu,
+    lerp,
     linspace,
     log,
     log1p,
@@ -92,6 +104,7 @@ from .functions import (
     logsumexp,
     lt,
     masked_fill,
+    masked_select,
     matmul,
     max,
     maximum,
@@ -100,11 +113,14 @@ from .functions import (
     minimum,
     mm,
     moveaxis,
+    movedim,
     mul,
     mv,
     ne,
     neg,
+    nonzero,
     norm,
+    numel,
     ones,
     ones_like,
     outer,
@@ -120,6 +136,8 @@ from .functions import (
     roll,
     round,
     rsqrt,
+    scatter,
+    scatter_add,
     sigmoid,
     sign,
     sin,
@@ -148,6 +166,7 @@ from .functions import (
     triu,
     trunc,
     unbind,
+    unflatten,
     unsqueeze,
     var,
     view,
@@ -165,7 +184,19 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jvpcheck
 from .ops import OPS
-from .random import default_rng, manual_seed, rand, randint, randn
+from .random import (
+    bernoulli,
+    default_rng,
+    manual_seed,
+    multinomial,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from .tape import Node
 from .tensor import Tensor, is_tensor
 

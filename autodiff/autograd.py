@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._state import config
 from .engine import run_backward
 from .function import Function, FunctionCtx  # noqa: F401  (as torch.autograd.Function)
 from .tensor import Tensor
@@ -105,3 +106,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
             g = Tensor._wrap(np.array(g, copy=True) if isinstance(g, np.ndarray) else g)
         result.append(g)
     return tuple(result)
+
+
+class set_detect_anomaly:  # noqa: N801  (torch.autograd.set_detect_anomaly's name)
+    """Turn anomaly detection on or off (as torch.autograd.set_detect_anomaly): called, it sets the mode; used
+    in a `with` block, it restores the previous mode at the end."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.prev = config.anomaly
+        config.anomaly = bool(mode) and bool(check_nan)
+
+    def __enter__(self) -> set_detect_anomaly:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        config.anomaly = self.prev
+
+
+# the rest of torch.autograd's namespace (imported last: these modules import `grad` from here)
+from . import functional  # noqa: E402, F401
+from .anomaly import detect_anomaly, is_anomaly_enabled  # noqa: E402, F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402, F401

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import ops as _ops_pkg  # noqa: F401  (registers every op)
 from . import tensor as _tensor_module
+from .device import check_device
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reductions as R
@@ -181,13 +182,15 @@ def astype(x, dtype) -> Tensor:
 
 
 # ---------------------------------------------------------------- reductions
-def _reduction(op):
+def _reduction(op, pairwise=None):
     # `x.sum()`: a full reduction is the op's forward with its defaults, recorded on the unary hot path
     full = unary(op, {"axis": None, "keepdims": False})
 
     def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
         if axis is None and dim is None and not keepdims and not keepdim:
             return full(x)
+        if pairwise is not None and isinstance(axis, Tensor):  # torch.max(x, other): elementwise, not a dim
+            return pairwise(x, axis)
         ax = _axis(axis, dim)
         x = x if isinstance(x, Tensor) else tensor(x)
         return apply(op, (x,), {"axis": _check_axis(op.name, ax, x.ndim), "keepdims": _keep(keepdims, keepdim)})
@@ -210,8 +213,12 @@ def _check_axis(name, axis, ndim):
 
 sum = _reduction(R.SUM)  # noqa: A001
 mean = _reduction(R.MEAN)
-max = _reduction(R.MAX)  # noqa: A001
-min = _reduction(R.MIN)  # noqa: A001
+max = _reduction(R.MAX, maximum)  # noqa: A001
+min = _reduction(R.MIN, minimum)  # noqa: A001
+max.__doc__ = ("max over `axis` (all axes when None; values only, as NumPy), `dim=`/`keepdim=` accepted; "
+               "`max(x, other)` with a Tensor `other` is the elementwise maximum (as torch.max)")
+min.__doc__ = ("min over `axis` (all axes when None; values only, as NumPy), `dim=`/`keepdim=` accepted; "
+               "`min(x, other)` with a Tensor `other` is the elementwise minimum (as torch.min)")
 prod = _reduction(R.PROD)
 logsumexp = _reduction(R.LOGSUMEXP)
 
@@ -807,6 +814,232 @@ def unbind(x, dim: int = 0) -> tuple:
     return tuple(getitem(x, lead + (i,)) for i in range(x.shape[d]))
 
 
+# ---------------------------------------------------------------- PyTorch's selection, scatter and reshaping helpers
+def numel(x) -> int:
+    """The number of elements (as torch.numel)."""
+    return int(np.size(x._data if isinstance(x, Tensor) else x))
+
+
+def equal(x, y) -> bool:
+    """True when both have the same shape and the same values (as torch.equal; NaN is never equal)."""
+    a = np.asarray(x._data if isinstance(x, Tensor) else x)
+    b = np.asarray(y._data if isinstance(y, Tensor) else y)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def nonzero(x, *, as_tuple: bool = False):
+    """The indices of the non-zero elements (as torch.nonzero): an int64 tensor of shape (n, ndim), or with
+    as_tuple=True one 1-d index tensor per dim (a 0-d tensor counts as 1-d). Never recorded."""
+    a = np.asarray(x._data if isinstance(x, Tensor) else x)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(a.reshape(-1) if a.ndim == 0
+                                                                                        else a))
+    return Tensor._wrap(np.argwhere(a).astype(np.int64, copy=False))
+
+
+def movedim(x, source, destination) -> Tensor:
+    """Move the dims `source` (an int or a sequence) to the positions `destination` (as torch.movedim); the other
+    dims keep their order."""
+    x = _as_tensor(x)
+    src, dst = _dims("movedim", source, x.ndim), _dims("movedim", destination, x.ndim)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    if x.ndim == 0:
+        return x
+    order = [k for k in range(x.ndim) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return apply(S.PERMUTE, (x,), {"axes": tuple(order)})
+
+
+def unflatten(x, dim: int, sizes) -> Tensor:
+    """Split dim `dim` into the dims `sizes` (one of them may be -1), as torch.unflatten."""
+    x = _as_tensor(x)
+    d = _dim("unflatten", dim, x.ndim)
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = x.shape[d] if x.ndim else 1
+    known = int(np.prod([s for s in sizes if s != -1]))
+    free = sizes.count(-1)
+    if free > 1 or (free == 0 and known != n) or (free == 1 and (known == 0 or n % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({n}) in the input tensor")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def masked_select(x, mask) -> Tensor:
+    """The elements of `x` where the bool `mask` is True, as a 1-d tensor (x and mask broadcast), as
+    torch.masked_select; the gradient scatters back to the selected positions."""
+    x = _as_tensor(x)
+    m = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
+    if m.dtype != bool:
+        raise RuntimeError(f"masked_select: expected a bool tensor for mask, got dtype {m.dtype}")
+    try:
+        shape = np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: the mask of shape {m.shape} does not broadcast with the tensor of "
+                           f"shape {x.shape}") from None
+    return getitem(broadcast_to(x, shape), np.broadcast_to(m, shape))
+
+
+def lerp(x, end, weight) -> Tensor:
+    """x + weight * (end - x), as torch.lerp; differentiable in x, end and a tensor weight."""
+    x = _as_tensor(x)
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype != x.dtype:
+            raise RuntimeError(f"lerp: expected dtype {x.dtype} for `{name}` but got dtype {t.dtype}")
+    return add(x, mul(weight, sub(end, x)))
+
+
+def _index_array(name: str, index) -> np.ndarray:
+    idx = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {idx.dtype}")
+    return idx.astype(np.int64, copy=False)
+
+
+def _check_bounds(name: str, idx: np.ndarray, d: int, n: int) -> None:
+    bad = idx[(idx < 0) | (idx >= n)]
+    if bad.size:
+        raise RuntimeError(f"{name}(): index {bad.flat[0]} is out of bounds for dimension {d} with size {n}")
+
+
+def _scatter_args(name: str, x, dim, index, src):
+    """Checked arguments of scatter/scatter_add (torch's rules); 0-d tensors become 1-d."""
+    x = _as_tensor(x)
+    idx = _index_array(name, index)
+    d = _dim(name, dim, x.ndim)
+    src_is_tensor = isinstance(src, (Tensor, np.ndarray))
+    if src_is_tensor:
+        src = _as_tensor(src)
+        if src.dtype != x.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype (got {x.dtype} and "
+                               f"{src.dtype})")
+        if builtins.max(src.ndim, 1) != builtins.max(x.ndim, 1):
+            raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as src tensor "
+                               f"(index shape {idx.shape}, src shape {src.shape})")
+    if builtins.max(idx.ndim, 1) != builtins.max(x.ndim, 1):
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as self tensor "
+                           f"(index shape {idx.shape}, self shape {x.shape})")
+    xs = x.shape or (1,)
+    idx = idx.reshape(idx.shape or (1,))
+    ss = (src.shape or (1,)) if src_is_tensor else None
+    for k in range(len(xs)):
+        if (k != d and idx.shape[k] > xs[k]) or (ss is not None and idx.shape[k] > ss[k]):
+            also = f" and to be no larger size than src {list(ss)}" if ss is not None else ""
+            raise RuntimeError(f"{name}(): Expected index {list(idx.shape)} to be no larger than self {list(xs)} "
+                               f"apart from dimension {d}{also}")
+    _check_bounds(name, idx, d, xs[d])
+    if src_is_tensor:
+        if not src.ndim:
+            src = reshape(src, (1,))
+        if src.shape != idx.shape:  # (only the first index.shape elements of src are used, as in torch)
+            src = getitem(src, tuple(slice(0, s) for s in idx.shape))
+    return x, d, idx, src
+
+
+def scatter(x, dim: int, index, src=None, *, value=None, reduce: str | None = None) -> Tensor:
+    """A copy of `x` with x[..index[i, j]..] = src[i, j] along `dim` (as torch.scatter; `src` a tensor or a
+    number, or `value=`). Gradients: to x where nothing was written, to src by gather. Duplicate indices
+    leave the value written (and the gradient) undefined, as in torch."""
+    if reduce is not None:
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use scatter_add or index_add "
+                                  f"for sums")
+    if src is None:
+        if value is None:
+            raise TypeError("scatter() missing argument 'src' (a tensor) or 'value' (a number)")
+        src = value
+    elif value is not None:
+        raise TypeError("scatter: pass either src or value, not both")
+    if not isinstance(src, (Tensor, np.ndarray, int, float, bool, np.number)):
+        raise TypeError(f"scatter(): src must be a Tensor or a number, got {type(src).__name__}")
+    x0 = _as_tensor(x)
+    x, d, idx, src = _scatter_args("scatter", x0, dim, index, src)
+    flat = reshape(x, (1,)) if not x.ndim else x
+    out = apply(S.INDEX_PUT, (flat, src), {"index": S._gather_index(idx, d)})
+    return reshape(out, ()) if not x.ndim else out
+
+
+def scatter_add(x, dim: int, index, src) -> Tensor:
+    """A copy of `x` with src[i, j] added at x[..index[i, j]..] along `dim`; repeated indices add up (as
+    torch.scatter_add). Differentiable in x and src."""
+    if not isinstance(src, (Tensor, np.ndarray)):
+        raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not {type(src).__name__}")
+    x, d, idx, src = _scatter_args("scatter_add", x, dim, index, src)
+    shape = x.shape or (1,)
+    added = apply(S.INDEX_SCATTER, (src,), {"index": S._gather_index(idx, d), "shape": shape})
+    return add(x, added if x.ndim else reshape(added, ()))
+
+
+def index_add(x, dim: int, index, source, *, alpha=1) -> Tensor:
+    """A copy of `x` with alpha * source's slices added at the positions `index` (a 1-d integer tensor) along
+    `dim`; repeated indices add up (as torch.index_add). Differentiable in x and source."""
+    x, source = _as_tensor(x), _as_tensor(source)
+    idx = _index_array("index_add", index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with size: "
+                         f"{list(idx.shape)}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_add_(): self ({x.dtype}) and source ({source.dtype}) must have the same "
+                           f"scalar type")
+    d = _dim("index_add", dim, x.ndim)
+    idx = idx.reshape(-1)
+    xs, ss = x.shape or (1,), source.shape or (1,)
+    if len(ss) != len(xs) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError(f"index_add_(): source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} source.shape = "
+                           f"{list(source.shape)}")
+    if ss[d] != idx.size:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({ss[d]}), for dim: {d}")
+    bad = idx[(idx < 0) | (idx >= xs[d])]
+    if bad.size:
+        raise IndexError(f"index_add_(): index {bad[0]} is out of range for dimension {d} with size {xs[d]}")
+    if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool):
+        raise TypeError(f"index_add: alpha must be a number, got {type(alpha).__name__}")
+    if alpha != 1:
+        source = mul(source, alpha)
+    src = reshape(source, (1,)) if not source.ndim else source
+    added = apply(S.INDEX_SCATTER, (src,), {"index": (slice(None),) * d + (idx,), "shape": xs})
+    return add(x, added if x.ndim else reshape(added, ()))
+
+
+def atleast_1d(x) -> Tensor:
+    """`x` with at least 1 dim (a 0-d tensor becomes shape (1,)), as torch.atleast_1d."""
+    x = _as_tensor(x)
+    return x if x.ndim >= 1 else reshape(x, (1,))
+
+
+def atleast_2d(x) -> Tensor:
+    """`x` with at least 2 dims (new leading dims of size 1), as torch.atleast_2d."""
+    x = _as_tensor(x)
+    return x if x.ndim >= 2 else reshape(x, (1,) * (2 - x.ndim) + x.shape)
+
+
+def atleast_3d(x) -> Tensor:
+    """`x` with at least 3 dims, as torch.atleast_3d (a matrix (m, n) becomes (m, n, 1), a vector (1, n, 1))."""
+    x = _as_tensor(x)
+    if x.ndim >= 3:
+        return x
+    return reshape(x, {0: (1, 1, 1), 1: (1,) + x.shape + (1,), 2: x.shape + (1,)}[x.ndim])
+
+
+def cdist(x1, x2, p: float = 2.0) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): shape (..., P, R), as
+    torch.cdist (batch dims broadcast). The gradient at a zero distance is 0."""
+    x1, x2 = _as_tensor(x1), _as_tensor(x2)
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} "
+                           f"X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, dim=-1)
+
+
 def _logical_reduction(np_fn, name):
     def fn(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False) -> Tensor:
         x = _as_tensor(x)
@@ -936,8 +1169,10 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
 
 
 # ---------------------------------------------------------------- creation
-def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
+# `device=` is accepted everywhere PyTorch takes it and checked: only the CPU computes (autodiff.device)
+def tensor(data, requires_grad: bool = False, dtype=None, *, device=None) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
+    check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -949,6 +1184,18 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor without copying when it can (as `torch.as_tensor`): a Tensor of that dtype comes back
+    as it is (another dtype: a differentiable cast), an ndarray of that dtype is shared (as from_numpy), and
+    anything else is copied as `tensor(data, dtype=dtype)` does."""
+    check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else astype(data, dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return Tensor(data, dtype=dtype)
+
+
 def _dtype(dtype):
     from ._state import config
     return config.default_dtype if dtype is None else np.dtype(dtype)
@@ -958,30 +1205,58 @@ def _size(shape) -> tuple:
     return _shape_arg(shape)
 
 
-def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    check_device(device, "zeros")
     return Tensor(np.zeros(_size(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    check_device(device, "ones")
     return Tensor(np.ones(_size(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
-def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """As torch.empty, but zero-filled (NumPy's uninitialized memory would make runs irreproducible)."""
+    check_device(device, "empty")
+    return Tensor(np.zeros(_size(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "full")
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if dtype is None:
         dtype = _dtype(None) if isinstance(fill_value, float) else np.asarray(fill_value).dtype
     return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
-def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(np.shape(x), dtype=dtype or np.result_type(np.asarray(x))), requires_grad=requires_grad)
+def _like_dtype(x, dtype):
+    return np.dtype(dtype) if dtype is not None else np.result_type(np.asarray(x))
 
 
-def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(np.shape(x), dtype=dtype or np.result_type(np.asarray(x))), requires_grad=requires_grad)
+def zeros_like(x, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "zeros_like")
+    return Tensor(np.zeros(np.shape(x), dtype=_like_dtype(x, dtype)), requires_grad=requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(x, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "ones_like")
+    return Tensor(np.ones(np.shape(x), dtype=_like_dtype(x, dtype)), requires_grad=requires_grad)
+
+
+def empty_like(x, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    """As torch.empty_like, but zero-filled (see `empty`)."""
+    check_device(device, "empty_like")
+    return Tensor(np.zeros(np.shape(x), dtype=_like_dtype(x, dtype)), requires_grad=requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    """A tensor of x's shape and dtype (unless `dtype` is given) filled with `fill_value` (as torch.full_like)."""
+    check_device(device, "full_like")
+    return Tensor(np.full(np.shape(x), fill_value, dtype=_like_dtype(x, dtype)), requires_grad=requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "arange")
     if stop is None:
         start, stop = 0, start
     if dtype is None and builtins.any(isinstance(v, float) for v in (start, stop, step)):
@@ -989,11 +1264,13 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) ->
     return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
 
 
-def linspace(start, stop, num: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, stop, num: int, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "linspace")
     return Tensor(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+    check_device(device, "eye")
     return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad=requires_grad)
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import device as _device
 from . import functions as F
 from . import random
 from ._state import state
+from .device import CPU, check_device
 from .ops import elementwise as E
 from .ops import shape as S
 from .tape import apply, binary
@@ -61,7 +63,10 @@ for _name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tan",
               "asin", "acos", "atan", "atan2", "floor", "ceil", "trunc", "round", "remainder", "floor_divide",
               "amax", "amin", "cumsum", "cumprod", "norm", "flip", "roll", "tril", "triu", "diagonal", "diag",
               "trace", "repeat", "tile", "gather", "masked_fill", "outer", "bmm", "mv", "any", "all", "sort",
-              "topk", "neg", "contiguous", "mm", "index_select", "unbind", "argsort", "clamp_min", "clamp_max"):
+              "topk", "neg", "contiguous", "mm", "index_select", "unbind", "argsort", "clamp_min", "clamp_max",
+              "eq", "ne", "gt", "lt", "ge", "le", "equal", "nonzero", "movedim", "unflatten", "masked_select",
+              "lerp", "scatter", "scatter_add", "index_add", "logical_and", "logical_or", "logical_xor",
+              "logical_not", "isnan", "isfinite"):
     setattr(Tensor, _name, getattr(F, _name))
 
 
@@ -85,11 +90,75 @@ Tensor.int = lambda self: F.astype(self, np.int32)
 Tensor.bool = lambda self: F.astype(self, np.bool_)
 
 
-def _to(self, dtype):
-    """Cast to `dtype` (there is only one device)."""
-    return F.astype(self, dtype)
+Tensor.half = lambda self: F.astype(self, np.float16)
+Tensor.expand_as = lambda self, other: F.expand(self, other.shape)
+Tensor.view_as = lambda self, other: F.view(self, other.shape)
+Tensor.reshape_as = lambda self, other: F.reshape(self, other.shape)
+Tensor.bernoulli = lambda self, p=None, *, generator=None: random.bernoulli(self, p, generator=generator)
+Tensor.multinomial = lambda self, num_samples, replacement=False, *, generator=None: random.multinomial(
+    self, num_samples, replacement, generator=generator)
 
 
+# ---------------------------------------------------------------- devices (autodiff computes on the CPU only)
+Tensor.device = property(lambda self: CPU, doc="the CPU: autodiff computes with NumPy (as torch.Tensor.device)")
+Tensor.is_cuda = property(lambda self: False, doc="False: autodiff computes with NumPy on the CPU")
+Tensor.is_cpu = property(lambda self: True, doc="True: autodiff computes with NumPy on the CPU")
+
+
+def _cpu(self, memory_format=None) -> Tensor:
+    """This tensor itself: it is already on the CPU (as torch.Tensor.cpu)."""
+    return self
+
+
+def _cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """Refused: autodiff has no GPU (as torch.Tensor.cuda on a machine without CUDA)."""
+    check_device(_device.device("cuda", device) if isinstance(device, int) else device or "cuda", "Tensor.cuda")
+
+
+def _is_dtype(obj) -> bool:
+    if isinstance(obj, (str, Tensor)) or obj is None:
+        return False
+    try:
+        np.dtype(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _to(self, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
+        memory_format=None) -> Tensor:
+    """As torch.Tensor.to: to(dtype), to(device), to(device, dtype), to(other) (other's dtype), with dtype=,
+    device=, copy= and non_blocking= keywords. Returns this tensor itself when nothing changes (unless
+    copy=True), else a differentiable cast. Any device but the CPU is refused."""
+    args = list(args)
+    if args and isinstance(args[0], Tensor):  # to(other, non_blocking=False, copy=False)
+        dtype, device = args.pop(0).dtype, None
+    elif args and (_device.is_device(args[0]) or args[0] is None or isinstance(args[0], int)):
+        device = args.pop(0)  # to(device, dtype=None, non_blocking=False, copy=False)
+        if args and _is_dtype(args[0]):
+            dtype = args.pop(0)
+    elif args and _is_dtype(args[0]):  # to(dtype, non_blocking=False, copy=False)
+        dtype = args.pop(0)
+    elif args:
+        raise TypeError(f"to() received an invalid combination of arguments: expected a dtype, a device or a "
+                        f"Tensor, got {args[0]!r}")
+    if len(args) > 2:
+        raise TypeError(f"to() takes at most 4 positional arguments ({len(args)} extra given)")
+    if args:
+        args.pop(0)  # non_blocking: there is nothing to wait for
+    if args:
+        copy = args.pop(0)
+    if isinstance(device, int) and not isinstance(device, bool):
+        device = _device.device("cuda", device)  # (an int names a CUDA device, as in torch)
+    check_device(device, "Tensor.to")
+    if dtype is not None and not _is_dtype(dtype):
+        raise TypeError(f"to(): dtype must be a data type, got {dtype!r}")
+    out = self if dtype is None else F.astype(self, dtype)
+    return F.clone(out) if copy and out is self else out
+
+
+Tensor.cpu = _cpu
+Tensor.cuda = _cuda
 Tensor.to = _to
 Tensor.type_as = lambda self, other: F.astype(self, other.dtype)
 Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
@@ -97,7 +166,8 @@ Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
 
 # ---------------------------------------------------------------- factories with this tensor's dtype
 def _new_factory(name: str, make):
-    def method(self, *args, dtype=None, requires_grad: bool = False) -> Tensor:
+    def method(self, *args, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        check_device(device, f"Tensor.{name}")
         return Tensor(make(self.dtype if dtype is None else dtype, *args), requires_grad=requires_grad)
     method.__name__ = name
     method.__doc__ = f"as torch.Tensor.{name}: a new tensor with this tensor's dtype unless `dtype` is given"
@@ -241,6 +311,10 @@ Tensor.exp_ = _unary_inplace("exp_", F.exp)
 Tensor.tanh_ = _unary_inplace("tanh_", F.tanh)
 Tensor.sigmoid_ = _unary_inplace("sigmoid_", F.sigmoid)
 Tensor.masked_fill_ = _unary_inplace("masked_fill_", F.masked_fill)
+Tensor.scatter_ = _unary_inplace("scatter_", F.scatter)
+Tensor.scatter_add_ = _unary_inplace("scatter_add_", F.scatter_add)
+Tensor.index_add_ = _unary_inplace("index_add_", F.index_add)
+Tensor.lerp_ = _unary_inplace("lerp_", F.lerp)
 for _name in ("abs", "sqrt", "log", "sin", "cos", "floor", "ceil", "trunc", "round", "reciprocal"):
     setattr(Tensor, _name + "_", _unary_inplace(_name + "_", getattr(F, _name)))
 

@@ -1,0 +1,77 @@
+"""Devices, for PyTorch scripts that name one: autodiff computes with NumPy, on the CPU only.
+
+`ad.device("cpu")`, `x.to("cpu")`, `x.cpu()` and `device=` arguments are accepted so that a script
+ports unchanged; any other device is refused with an error that says so. `ad.cuda.is_available()` is
+False, so `ad.device("cuda" if ad.cuda.is_available() else "cpu")` picks the CPU.
+"""
+from __future__ import annotations
+
+import types
+
+_KNOWN = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "vulkan", "privateuseone")
+
+
+class device:  # noqa: N801  (torch.device's name)
+    """A device name as PyTorch parses it (`"cpu"`, `"cuda:1"`, `device("cuda", 0)`); only "cpu" computes."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index  # noqa: A001
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a device string such as 'cpu', got {type!r}")
+        name, _, idx = type.partition(":")
+        if name not in _KNOWN:
+            raise RuntimeError(f"Expected one of {', '.join(_KNOWN)} device type at start of device string: {type}")
+        if idx:
+            if index is not None or not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"Device index must be a non-negative integer, got {index!r}")
+        self.type = name
+        self.index = index
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+
+CPU = device("cpu")
+
+
+def is_device(obj) -> bool:
+    """Whether `obj` names a device (a `device`, or a string such as "cpu" or "cuda:0")."""
+    if isinstance(obj, device):
+        return True
+    return isinstance(obj, str) and obj.partition(":")[0] in _KNOWN
+
+
+def check_device(dev, where: str) -> device:
+    """`dev` as a device, if it is the CPU (None counts as the CPU); otherwise a RuntimeError naming `where`."""
+    if dev is None:
+        return CPU
+    d = dev if isinstance(dev, device) else device(dev)
+    if d.type != "cpu":
+        raise RuntimeError(f"{where}: autodiff computes with NumPy on the CPU only; device '{d}' is not available "
+                           f"(ad.cuda.is_available() is False)")
+    return d
+
+
+cuda = types.SimpleNamespace(
+    is_available=lambda: False,
+    device_count=lambda: 0,
+    manual_seed=lambda seed: None,
+    manual_seed_all=lambda seed: None,
+)
+cuda.__doc__ = "torch.cuda's queries, answered for a machine without a GPU (is_available() is False)."
