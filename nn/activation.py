@@ -1,10 +1,16 @@
-"""Activation functions as modules (as in `torch.nn`), plus LeCun's `ScaledTanh`."""
+"""Activation functions as modules (as in `torch.nn`), plus LeCun's `ScaledTanh`; each calls `nn.functional`."""
 from __future__ import annotations
 
+import numpy as np
+
+import autodiff as ad
 from autodiff import Tensor
+from autodiff.device import check_device
 
 from . import functional as F
+from . import init as nn_init
 from .module import Module
+from .parameter import Parameter
 
 
 class ReLU(Module):
@@ -131,3 +137,146 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+def _inplace(inplace: bool) -> str:
+    return "inplace=True" if inplace else ""
+
+
+class SiLU(Module):
+    """x sigmoid(x) (swish)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.silu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class Mish(Module):
+    """x tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.mish(x)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val] (gradient 0 at the bounds)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if max_val <= min_val:
+            raise ValueError(f"{type(self).__name__}: max_val must be greater than min_val, got min_val={min_val}, "
+                             f"max_val={max_val}")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class PReLU(Module):
+    """x if x > 0 else a x, with a learnable slope `a`: one (num_parameters=1) or one per channel (dim 1),
+    initialized to `init` (He et al. 2015)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
+        super().__init__()
+        check_device(device, "PReLU")
+        if num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be at least 1, got {num_parameters}")
+        self.num_parameters = num_parameters
+        self.init = init
+        dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dt))
+
+    def reset_parameters(self) -> None:
+        nn_init.constant_(self.weight, self.init)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class SELU(Module):
+    """scale * elu(x, alpha), self-normalizing (Klambauer et al. 2017)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.selu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace(self.inplace)
+
+
+class CELU(Module):
+    """x if x > 0 else alpha (exp(x / alpha) - 1) (continuously differentiable ELU)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardswish(Module):
+    """x relu6(x + 3) / 6 (MobileNetV3)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardswish(x)
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardsigmoid(x)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), stable for large |x|."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.logsigmoid(x)

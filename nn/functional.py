@@ -12,12 +12,14 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
-from autodiff.ops.conv import IM2COL, is_int, pair_arg
+from autodiff.ops.conv import IM2COL, is_int, pair_arg, single_arg
 from autodiff.ops.conv import conv2d as _conv2d
+from autodiff.ops.conv import conv_transpose2d as _conv_transpose2d
 from autodiff.ops.conv import max_pool2d as _max_pool2d
 from autodiff.tape import apply
 
 from . import _ops
+from .resample import interpolate
 
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm",
            "layer_norm", "embedding", "one_hot",
@@ -76,38 +78,67 @@ def _unbatched(x, fn: str):
     return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
 
-def _conv_padding(padding, kernel_size: tuple, stride: tuple) -> tuple:
-    """An int/pair, or PyTorch's 'valid' (no padding) / 'same' (stride 1; odd kernels: symmetric padding)."""
-    if not isinstance(padding, str):
-        return pair_arg(padding, "padding", "Conv2d", 0)
-    if padding == "valid":
-        return (0, 0)
-    if padding != "same":
-        raise ValueError(f"Conv2d: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-    if stride != (1, 1):
-        raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
-    if any(k % 2 == 0 for k in kernel_size):
-        raise NotImplementedError(f"Conv2d: padding='same' needs an odd kernel size here (asymmetric padding is "
-                                  f"not supported), got kernel_size={kernel_size}")
-    return tuple((k - 1) // 2 for k in kernel_size)
-
-
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
-    """2-d cross-correlation (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo) (or unbatched (C, H, W)), im2col."""
-    if dilation not in (1, (1, 1), [1, 1]) or groups != 1:
-        raise NotImplementedError("conv2d: dilation and groups other than 1 are not supported")
-    if isinstance(padding, str):
-        padding = _conv_padding(padding, np.shape(weight._data if isinstance(weight, Tensor) else weight)[2:],
-                                pair_arg(stride, "stride", "conv2d", 1))
+    """2-d cross-correlation (N, C, H, W) * (O, C/groups, kh, kw) -> (N, O, Ho, Wo) (or unbatched (C, H, W)), im2col.
+
+    padding: an int, a pair, 'valid' or 'same' (stride 1; an odd total d*(k-1) puts the extra row/column at the
+    bottom/right, as PyTorch).
+    """
     x, unbatched = _unbatched(input, "conv2d")
-    out = _conv2d(x, weight, bias, stride=stride, padding=padding)
+    out = _conv2d(x, weight, bias, stride, padding, dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 
-def _check_pool_options(dilation, return_indices: bool, ceil_mode: bool) -> None:
-    if dilation not in (1, (1, 1), [1, 1]) or return_indices or ceil_mode:
-        raise NotImplementedError(f"max_pool2d: only dilation=1, return_indices=False and ceil_mode=False are "
+def _as_height1(input, fn: str) -> tuple:
+    """(N, C, L) or unbatched (C, L) as (N, C, 1, L), and whether it was unbatched (1-d ops run the 2-d ones)."""
+    x = _tensor(input, fn)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{fn}: expected input of shape (N, C, L) or unbatched (C, L), got {x.shape}")
+    return (x.unsqueeze(0) if x.ndim == 2 else x).unsqueeze(2), x.ndim == 2
+
+
+def _from_height1(out: Tensor, unbatched: bool) -> Tensor:
+    out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-d cross-correlation (N, C, L) * (O, C/groups, k) -> (N, O, Lo) (or unbatched (C, L)): conv2d on a height-1
+    axis. padding: an int, a 1-tuple, 'valid' or 'same' (as `torch.nn.functional.conv1d`)."""
+    x, unbatched = _as_height1(input, "conv1d")
+    w = _tensor(weight, "conv1d")
+    if w.ndim != 3 or x.shape[1] != w.shape[1] * groups:
+        raise ValueError(f"conv1d: input of shape {x.shape[:2] + x.shape[3:]} does not match weight of shape "
+                         f"{w.shape} with groups={groups} (expected weight (O, C/groups, k))")
+    stride, dilation = single_arg(stride, "stride", "conv1d", 1), single_arg(dilation, "dilation", "conv1d", 1)
+    if not isinstance(padding, str):
+        padding = (0, single_arg(padding, "padding", "conv1d", 0))
+        if x.shape[3] + 2 * padding[1] < dilation * (w.shape[2] - 1) + 1:
+            raise ValueError(f"conv1d: kernel size {w.shape[2]} (dilation {dilation}) is larger than the padded "
+                             f"input of length {x.shape[3]} (padding {padding[1]})")
+    out = _conv2d(x, w.unsqueeze(2), bias, (1, stride), padding, (1, dilation), groups)
+    return _from_height1(out, unbatched)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 2-d convolution (the input-gradient of conv2d): (N, C_in, H, W) * (C_in, C_out/groups, kh, kw)
+    -> (N, C_out, Ho, Wo), Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1; or unbatched."""
+    x, unbatched = _unbatched(input, "conv_transpose2d")
+    out = _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation)
+    return out.squeeze(0) if unbatched else out
+
+
+__all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "interpolate"]
+
+
+def _check_pool_options(dilation, return_indices: bool, ceil_mode: bool, op: str = "max_pool2d", dims: int = 2
+                        ) -> None:
+    """Max pooling here takes only PyTorch's defaults for these three (dilation 1 as an int or `dims` ones)."""
+    if dilation not in (1, (1,) * dims, [1] * dims) or return_indices or ceil_mode:
+        raise NotImplementedError(f"{op}: only dilation=1, return_indices=False and ceil_mode=False are "
                                   f"supported, got dilation={dilation}, return_indices={return_indices}, "
                                   f"ceil_mode={ceil_mode}")
 
@@ -122,6 +153,42 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     x, unbatched = _unbatched(input, "max_pool2d")
     out = _max_pool2d(x, kernel_size, stride=stride, padding=padding)
     return out.squeeze(0) if unbatched else out
+
+
+def _pool1d_args(fn: str, x: Tensor, kernel_size, stride, padding, ceil_mode: bool = False) -> tuple:
+    """(kernel, stride, padding) of a 1-d pool as pairs for the 2-d op on a height-1 axis, checked with fn's name."""
+    k = single_arg(kernel_size, "kernel_size", fn, 1)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else single_arg(
+        stride, "stride", fn, 1)
+    p = single_arg(padding, "padding", fn, 0)
+    if 2 * p > k:
+        raise ValueError(f"{fn}: padding {p} must be at most half the kernel size {k}")
+    if _pool_out_size(x.shape[3], k, s, p, ceil_mode) < 1:
+        raise ValueError(f"{fn}: kernel size {k} is larger than the padded input of length {x.shape[3]} "
+                         f"(padding {p})")
+    return (1, k), (1, s), (0, p)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor:
+    """Max over windows of (N, C, L) or (C, L) (as `torch.nn.functional.max_pool1d`): max_pool2d on a height-1 axis.
+
+    dilation, ceil_mode and return_indices only at their defaults.
+    """
+    _check_pool_options(dilation, return_indices, ceil_mode, "max_pool1d", 1)
+    x, unbatched = _as_height1(input, "max_pool1d")
+    k, s, p = _pool1d_args("max_pool1d", x, kernel_size, stride, padding)
+    return _from_height1(_max_pool2d(x, k, s, p), unbatched)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of (N, C, L) or (C, L) (as `torch.nn.functional.avg_pool1d`): avg_pool2d on a height-1
+    axis, with its divisor rules."""
+    x, unbatched = _as_height1(input, "avg_pool1d")
+    _check_pool_input(x, "avg_pool1d")
+    k, s, p = _pool1d_args("avg_pool1d", x, kernel_size, stride, padding, ceil_mode)
+    return _from_height1(avg_pool2d(x, k, s, p, ceil_mode, count_include_pad), unbatched)
 
 
 def _avg_pool_args(fn: str, kernel_size, stride, padding, divisor_override) -> tuple:
@@ -455,6 +522,140 @@ def scaled_tanh(input: Tensor) -> Tensor:
     return ad.tanh(input * (2.0 / 3.0)) * 1.7159
 
 
+# More activations (as torch.nn.functional), composed from differentiable core ops, so gradients of any order
+# and forward mode come free. Piecewise ones select with `where` on a constant mask, so the gradient at each
+# kink is PyTorch's (e.g. hardtanh's is 0 at both bounds). `inplace=` is accepted and ignored (as relu's).
+__all__ += ["silu", "mish", "hardtanh", "relu6", "prelu", "selu", "celu", "hardswish", "hardsigmoid",
+            "logsigmoid", "normalize", "cosine_similarity", "pairwise_distance"]
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _values(x: Tensor) -> np.ndarray:
+    return np.asarray(x._data)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (swish); finite value and gradient for any |x|."""
+    x = _tensor(input, "silu")
+    return x * ad.sigmoid(x)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)) (Misra 2019); softplus is the overflow-free one."""
+    x = _tensor(input, "mish")
+    return x * ad.tanh(ad.softplus(x))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere (bounds included, as PyTorch)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val}, "
+                         f"max_val={max_val}")
+    x = _tensor(input, "hardtanh")
+    a = _values(x)
+    return ad.where((a > min_val) & (a < max_val), x, np.clip(a, min_val, max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): hardtanh(x, 0, 6), so the gradient is 0 at 0 and at 6 (as PyTorch)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight * x, with one learnable slope, or one per channel (dim 1; inputs of < 2 dims have 1)."""
+    x = _tensor(input, "prelu")
+    w = _tensor(weight, "prelu")
+    if w.ndim > 1:
+        raise ValueError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {w.ndim}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.size not in (1, channels):
+        raise ValueError(f"prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                         f"{w.size} and channel size = {channels} (input of shape {x.shape}).")
+    slope = w.reshape(()) if w.size == 1 else w.reshape((channels,) + (1,) * (x.ndim - 2))
+    return ad.where(_values(x) > 0, x, x * slope)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with Klambauer et al.'s self-normalizing constants."""
+    return ad.elu(_tensor(input, "selu"), _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha (exp(x / alpha) - 1) (PyTorch's definition, any nonzero alpha)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 for CELU")
+    x = _tensor(input, "celu")
+    if alpha == 1:
+        return ad.elu(x)
+    if alpha > 0:
+        return ad.elu(x / alpha) * alpha
+    pos = _values(x) > 0
+    neg = ad.where(pos, np.zeros((), x.dtype), x)  # exp only of non-positive x: no overflow in the unused branch
+    return ad.where(pos, x, ad.expm1(neg / alpha) * alpha)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6; gradient 0 for x <= -3, (2x + 3) / 6 inside, 1 for x >= 3 (as PyTorch 2.x)."""
+    x = _tensor(input, "hardswish")
+    a = _values(x)
+    out = ad.where(a < 3, x * (x + 3) / 6, x)
+    return ad.where(a <= -3, np.zeros((), x.dtype), out)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3), 0 elsewhere."""
+    x = _tensor(input, "hardsigmoid")
+    a = _values(x)
+    return ad.where((a > -3) & (a < 3), (x + 3) / 6, (a >= 3).astype(x.dtype))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x): finite for any |x| (about x for x << 0, -exp(-x) for x >> 0)."""
+    return -ad.softplus(-_tensor(input, "logsigmoid"))
+
+
+# ------------------------------------------------------------------------------------ distances
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """x / max(||x||_p, eps) along `dim` (as PyTorch: below eps the norm's gradient is cut by the clamp)."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    x = _tensor(input, "normalize")
+    return x / ad.norm(x, p, dim=dim, keepdim=True).clip(min=eps)
+
+
+def _broadcast_pair(fn: str, x1, x2) -> tuple[Tensor, Tensor]:
+    x1, x2 = _tensor(x1, fn), _tensor(x2, fn)
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"{fn}: x1 of shape {x1.shape} and x2 of shape {x2.shape} cannot be broadcast") from None
+    return (x1 if x1.shape == shape else x1.broadcast_to(shape)), (x2 if x2.shape == shape else x2.broadcast_to(shape))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1/||x1|| * x2/||x2||) along `dim` after broadcasting, each norm clamped below at eps (PyTorch 2.x).
+
+    As PyTorch, the clamp changes only the norm's value (it runs there in place under no_grad): the
+    gradient flows through the norm itself, so at a zero vector it is x2/(||x2|| eps), large but finite.
+    """
+    x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+
+    def unit(x: Tensor) -> Tensor:
+        n = ad.norm(x, 2, dim=dim, keepdim=True)
+        v = _values(n)
+        return x / (n + (np.maximum(v, eps) - v).astype(v.dtype, copy=False))
+
+    return (unit(x1) * unit(x2)).sum(axis=dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim (after broadcasting), as PyTorch (eps keeps the gradient finite)."""
+    x1, x2 = _tensor(x1, "pairwise_distance"), _tensor(x2, "pairwise_distance")
+    d = x1 - x2 + eps
+    return ad.norm(d, p, dim=-1 if d.ndim else None, keepdim=keepdim)
+
+
 def _softmax_dim(name: str, ndim: int) -> int:
     """PyTorch's legacy implicit dim (dim=None): 0 for 0-, 1- and 3-d input, else 1, with its deprecation warning."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
@@ -625,3 +826,140 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=x.dtype))
     return _reduce(loss, reduction)
+
+
+# Regression and divergence losses (as torch.nn.functional), composed from differentiable ops; like mse_loss,
+# a target of another shape is broadcast with PyTorch's warning, and the target is differentiated too.
+__all__ += ["smooth_l1_loss", "huber_loss", "kl_div", "group_norm"]
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """PyTorch's deprecated size_average/reduce flags turned into a reduction (with its warning)."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if reduce is False else 'sum' if size_average is False else 'mean'}' instead.",
+                  stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _regression_pair(fn: str, input, target) -> tuple[Tensor, Tensor | np.ndarray]:
+    """(input, target): the target as a Tensor or an array of the input's dtype, broadcast-checked."""
+    x = _tensor(input, fn)
+    y = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
+    ts = tuple(y.shape)
+    if ts != x.shape:
+        try:
+            np.broadcast_shapes(ts, x.shape)
+        except ValueError:
+            raise ValueError(f"{fn}: input of shape {x.shape} and target of shape {ts} cannot be broadcast") from None
+        warnings.warn(f"{fn}: Using a target size ({ts}) that is different to the input size ({x.shape}). "
+                      f"This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+                      f"the same size.", stacklevel=3)
+    return x, y
+
+
+def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0 is the L1 loss."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
+    x, y = _regression_pair("smooth_l1_loss", input, target)
+    d = x - y
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    small = np.abs(_values(d)) < beta
+    return _reduce(ad.where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): smooth_l1_loss times delta (with beta = delta).
+
+    `weight` (the input's shape) scales each element's loss before the reduction, as PyTorch 2.13.
+    """
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
+    x, y = _regression_pair("huber_loss", input, target)
+    d = x - y
+    small = np.abs(_values(d)) < delta
+    loss = ad.where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
+    if weight is not None:
+        w = weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=x.dtype)
+        if tuple(w.shape) != x.shape:
+            raise ValueError(f"huber_loss: Weights and input must have the same size, got weight of shape "
+                             f"{tuple(w.shape)} and input of shape {x.shape}")
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+_KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL divergence with `input` as log-probabilities: target (log target - input), pointwise, then reduced.
+
+    0 log 0 counts as 0 (xlogy). log_target=True takes log-probabilities as target: exp(t) (t - input).
+    'batchmean' divides the sum by the batch size input.shape[0] (the true KL divergence per sample);
+    'mean' divides by the element count and warns, as PyTorch. The target is differentiated too; at a
+    zero target its gradient is taken as 0 (PyTorch gives nan there).
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _KL_REDUCTIONS:
+        raise ValueError(f"kl_div: {reduction!r} is not a valid value for reduction (use 'mean', 'batchmean', "
+                         f"'sum' or 'none')")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    x = _tensor(input, "kl_div")
+    t = target if isinstance(target, Tensor) else ad.tensor(np.asarray(target, dtype=x.dtype))
+    try:
+        np.broadcast_shapes(t.shape, x.shape)
+    except ValueError:
+        raise ValueError(f"kl_div: input of shape {x.shape} and target of shape {t.shape} cannot be broadcast") \
+            from None
+    if log_target:
+        loss = ad.exp(t) * (t - x)
+    else:
+        zero = _values(t) == 0
+        xlogy = ad.where(zero, np.zeros((), t.dtype), t * ad.log(ad.where(zero, np.ones((), t.dtype), t)))
+        loss = xlogy - t * x
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / x.shape[0] if x.ndim else total
+    return _reduce(loss, reduction)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize (N, C, *) input over each group of C / num_groups channels and all trailing axes, per sample
+    (Wu & He), with the biased variance; then scale and shift per channel."""
+    x = _tensor(input, "group_norm")
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise ValueError(f"group_norm: Expected number of channels in input to be divisible by num_groups, but got "
+                         f"input of shape {x.shape} and num_groups={num_groups}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != (c,):
+            raise ValueError(f"group_norm: Expected {name} to be a vector of size equal to the number of channels "
+                             f"in input, but got {name} of shape {tuple(p.shape)} and input of shape {x.shape}")
+    g = x.reshape(n, num_groups, (c // num_groups) * int(np.prod(x.shape[2:], dtype=np.int64)))
+    mean = g.mean(axis=2, keepdims=True)
+    centered = g - mean
+    var = (centered * centered).mean(axis=2, keepdims=True)
+    y = (centered / (var + eps).sqrt()).reshape(x.shape)
+    bshape = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(bshape)
+    if bias is not None:
+        y = y + bias.reshape(bshape)
+    return y

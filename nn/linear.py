@@ -7,6 +7,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
+from autodiff.device import check_device
 
 from . import functional as F
 from . import init
@@ -16,12 +17,6 @@ from .parameter import Parameter
 
 def _dtype(dtype) -> np.dtype:
     return ad.get_default_dtype() if dtype is None else np.dtype(dtype)
-
-
-def _check_device(device, layer: str) -> None:
-    """Accept PyTorch's `device=` argument for porting, but there is only the CPU."""
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{layer}: only device='cpu' exists here, got device={device!r}")
 
 
 class Identity(Module):
@@ -47,7 +42,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "Linear")
+        check_device(device, "Linear")
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: feature counts must be non-negative, got ({in_features}, {out_features})")
         self.in_features = in_features
@@ -127,7 +122,7 @@ class Embedding(Module):
                  dtype=None) -> None:
         super().__init__()
         _check_embedding_options(max_norm, scale_grad_by_freq, sparse)
-        _check_device(device, "Embedding")
+        check_device(device, "Embedding")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

@@ -15,6 +15,8 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
+from autodiff.device import check_device, is_device
+from autodiff.device import device as Device
 
 from .parameter import Parameter
 
@@ -23,6 +25,44 @@ _hook_ids = itertools.count()
 # bumped by every change to any module's parameters or children (see _Registry); a module's cached
 # parameter list is current while the count it was made at is
 _structure = [0]
+
+
+_TO_KEYWORDS = ("device", "dtype", "non_blocking", "memory_format", "copy")
+
+
+def _parse_to(args: tuple, kwargs: dict) -> tuple:
+    """(device, dtype) from `Module.to`'s PyTorch call forms; a bad combination raises TypeError."""
+    unknown = sorted(set(kwargs) - set(_TO_KEYWORDS))
+    if unknown:
+        raise TypeError(f"Module.to() got an unexpected keyword argument {unknown[0]!r}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    rest = list(args)
+    if rest and not isinstance(rest[0], bool):
+        first = rest.pop(0)
+        if isinstance(first, Tensor):
+            device, dtype = getattr(first, "device", None), first.dtype
+        elif isinstance(first, Device) or (isinstance(first, str) and is_device(first)):
+            device = first
+            if rest and not isinstance(rest[0], bool):
+                dtype = rest.pop(0)
+        elif isinstance(first, str) and not _is_dtype_name(first):
+            device = first  # not a dtype either: let check_device name what is wrong with it
+        else:
+            dtype = first
+    if rest and isinstance(rest[0], bool):
+        rest.pop(0)  # non_blocking
+    if rest:
+        raise TypeError(f"Module.to() received an invalid combination of arguments {args!r}: expected (dtype), "
+                        f"(device, dtype=None), (tensor) and optionally non_blocking")
+    return device, dtype
+
+
+def _is_dtype_name(name: str) -> bool:
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 class _Registry(OrderedDict):
@@ -420,18 +460,39 @@ class Module:
                         t.grad = Tensor(fn(np.asarray(t.grad._data)))
         return self
 
-    def to(self, dtype) -> Module:
-        """Cast floating-point parameters and buffers to `dtype` in place (there is one device)."""
+    def to(self, *args, **kwargs) -> Module:
+        """Cast floating-point parameters and buffers in place, in PyTorch's forms: `to(dtype)`, `to(device)`,
+        `to(device, dtype)`, `to(tensor)` (its dtype), keywords `device=`, `dtype=`, `non_blocking=`,
+        `memory_format=` (the last two accepted and ignored). There is only the CPU: a CPU device changes
+        nothing, any other raises (before anything is cast). Returns self."""
+        device, dtype = _parse_to(args, kwargs)
+        check_device(device, "Module.to")
+        if dtype is None:
+            return self
         dt = np.dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {dt}")
         return self._apply_to_tensors(lambda a: a.astype(dt) if a.dtype.kind == "f" else a)
+
+    def cpu(self) -> Module:
+        """Self: parameters and buffers always live on the CPU."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Refused: autodiff computes with NumPy on the CPU only (RuntimeError, nothing changed)."""
+        check_device("cuda" if device is None else device if isinstance(device, (str, Device)) else f"cuda:{device}",
+                     "Module.cuda")
+        return self  # (not reached: check_device refuses every CUDA device)
 
     def float(self) -> Module:
         return self.to(np.float32)
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Cast floating-point parameters and buffers to float16 (NumPy computes float16 slowly; for storage)."""
+        return self.to(np.float16)
 
     # ---------------------------------------------------------------------------------- hooks
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:

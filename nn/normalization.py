@@ -1,19 +1,34 @@
-"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm` (as in `torch.nn`)."""
+"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm` (as in `torch.nn`)."""
 from __future__ import annotations
 
 import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
+from autodiff.device import check_device
 
 from . import functional as F
 from . import init
-from .linear import _check_device
 from .module import Module
 from .parameter import Parameter
 
 
-class _BatchNorm(Module):
+class _AffineNorm(Module):
+    """A normalization layer's optional affine transform: a learnable weight (init 1) and bias (init 0)."""
+
+    def _make_affine(self, shape, dtype, affine: bool, bias: bool) -> None:
+        """weight and bias of `shape` when `affine` (bias left out when not `bias`, as PyTorch 2.13); else None."""
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_AffineNorm):
     """Batch normalization per channel (Ioffe & Szegedy); subclasses name the input layouts they accept.
 
     Training: normalize with the batch mean and biased variance over every axis but the channel
@@ -28,22 +43,14 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        _check_device(device, type(self).__name__)
+        check_device(device, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
         dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_features, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._make_affine(num_features, dt, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
@@ -61,10 +68,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _check_input(self, x: Tensor) -> None:
         if x.ndim not in self._layouts or x.shape[1] != self.num_features:
@@ -102,37 +106,49 @@ class BatchNorm2d(_BatchNorm):
     _layouts = {4: "(N, {c}, H, W)"}
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalize each sample over its trailing `normalized_shape` axes (Ba et al.); affine weight 1, bias 0."""
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "LayerNorm")
+        check_device(device, "LayerNorm")
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = ad.get_default_dtype() if dtype is None else np.dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._make_affine(shape, ad.get_default_dtype() if dtype is None else np.dtype(dtype), elementwise_affine,
+                          bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(_AffineNorm):
+    """Group normalization (Wu & He 2018): (N, C, *) input normalized over each group of C / num_groups channels
+    and the trailing axes, per sample (batch-size independent; the same in train and eval); affine weight 1,
+    bias 0 per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        check_device(device, "GroupNorm")
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        self._make_affine(num_channels, ad.get_default_dtype() if dtype is None else np.dtype(dtype), affine, bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")

@@ -25,13 +25,17 @@ def _t(a, requires_grad=True):
 
 
 def _geometry(draw, max_side=4):
-    """(n, c, h, w) and kernel/stride/padding with at least one output position."""
+    """(n, c, h, w) and kernel/stride/padding (and sometimes dilation) with at least one output position."""
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     h, w = draw(st.integers(2, max_side)), draw(st.integers(2, max_side))
     ph, pw = draw(st.integers(0, 1)), draw(st.integers(0, 1))
     kh, kw = draw(st.integers(1, min(3, h + 2 * ph))), draw(st.integers(1, min(3, w + 2 * pw)))
     sh, sw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    return (n, c, h, w), {"kernel_size": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}
+    geo = {"kernel_size": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))  # dilated kernels that still fit
+    if (dh, dw) != (1, 1) and dh * (kh - 1) < h + 2 * ph and dw * (kw - 1) < w + 2 * pw:
+        geo["dilation"] = (dh, dw)
+    return (n, c, h, w), geo
 
 
 def _im2col(draw, rng=None):
@@ -55,10 +59,10 @@ def _conv2d(draw, rng=None):
     o = draw(st.integers(1, 2))
     x = _t(rng.standard_normal((n, c, h, w)))
     wt = _t(rng.standard_normal((o, c) + geo["kernel_size"]))
-    s, p = geo["stride"], geo["padding"]
+    s, p, d = geo["stride"], geo["padding"], geo.get("dilation", 1)
     if draw(st.booleans()):
-        return (lambda x, w, b: C.conv2d(x, w, b, stride=s, padding=p)), (x, wt, _t(rng.standard_normal(o)))
-    return (lambda x, w: C.conv2d(x, w, stride=s, padding=p)), (x, wt)
+        return (lambda x, w, b: C.conv2d(x, w, b, stride=s, padding=p, dilation=d)), (x, wt, _t(rng.standard_normal(o)))
+    return (lambda x, w: C.conv2d(x, w, stride=s, padding=p, dilation=d)), (x, wt)
 
 
 def _pool_geometry(draw):
