@@ -131,9 +131,10 @@ def bernoulli(x, p: float | None = None, *, generator: np.random.Generator | Non
         raise TypeError(f"bernoulli: expected a floating-point tensor of probabilities, got dtype {a.dtype}")
     probs = a if p is None else np.full(a.shape, p, dtype=a.dtype)
     if probs.size and not (np.all(probs >= 0) and np.all(probs <= 1)):
-        raise RuntimeError(f"bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got probabilities in "
-                           f"[{np.nanmin(probs)}, {np.nanmax(probs)}]" + (" and NaN" if np.isnan(probs).any()
-                                                                           else ""))
+        seen = probs[~np.isnan(probs)]
+        got = (f"probabilities in [{seen.min()}, {seen.max()}]" if seen.size else "only NaN") + (
+            " and NaN" if seen.size < probs.size and seen.size else "")
+        raise RuntimeError(f"bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got {got}")
     g = generator or _rng
     return Tensor._wrap((g.random(a.shape) < probs).astype(a.dtype))
 

@@ -89,6 +89,7 @@ CONV2D = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")  # (torch's note on its copy)
 @pytest.mark.parametrize("cin, cout, k, stride, padding, dilation, groups, hw, bias", CONV2D)
 def test_conv2d_matches_torch(cin, cout, k, stride, padding, dilation, groups, hw, bias):
     kk = (k, k) if isinstance(k, int) else k

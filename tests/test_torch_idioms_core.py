@@ -193,7 +193,7 @@ def test_bernoulli():
     assert not ad.bernoulli(x).requires_grad  # a sample: nothing flows back through it
     with pytest.raises(RuntimeError, match="Expected p_in >= 0 && p_in <= 1"):
         ad.bernoulli(ad.tensor([1.5]))
-    with pytest.raises(RuntimeError, match="Expected p_in >= 0 && p_in <= 1"):
+    with pytest.raises(RuntimeError, match="Expected p_in >= 0 && p_in <= 1 to be true, but got only NaN"):
         ad.bernoulli(ad.tensor([float("nan")]))
     with pytest.raises(TypeError, match="bernoulli: expected a floating-point tensor"):
         ad.bernoulli(ad.tensor([1, 0]))
@@ -510,5 +510,5 @@ def test_autograd_namespace():
     assert not ad.is_anomaly_enabled()
     with ad.autograd.detect_anomaly():
         y = ad.tensor(-1.0, requires_grad=True)
-        with pytest.raises(RuntimeError, match="sqrt"):
+        with pytest.raises(RuntimeError, match="sqrt"), np.errstate(invalid="ignore"):
             ad.sqrt(y).backward()
