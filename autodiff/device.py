@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
+
 _KNOWN = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "vulkan", "privateuseone")
 
 
@@ -75,3 +77,49 @@ cuda = types.SimpleNamespace(
     manual_seed_all=lambda seed: None,
 )
 cuda.__doc__ = "torch.cuda's queries, answered for a machine without a GPU (is_available() is False)."
+
+
+def _is_dtype(obj) -> bool:
+    if obj is None or isinstance(obj, (bool, str, device)):  # (a string names a device, as in torch)
+        return False
+    try:
+        np.dtype(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def parse_to(args: tuple, kwargs: dict, where: str, copy: bool = True) -> tuple:
+    """(device, dtype, copy) from PyTorch's `.to` call forms, shared by Tensor.to and Module.to:
+    `to(dtype)`, `to(device, dtype=None)`, `to(tensor)` (its dtype), then `non_blocking` (and, where `copy`
+    is allowed, `copy`) positionally or by keyword; `memory_format=` is accepted and ignored. An int device
+    names a CUDA device, as in torch. The device is returned unchecked (see check_device)."""
+    allowed = ("device", "dtype", "non_blocking", "memory_format") + (("copy",) if copy else ())
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(f"{where}() got an unexpected keyword argument {unknown[0]!r}")
+    dev, dtype, want_copy = kwargs.get("device"), kwargs.get("dtype"), bool(kwargs.get("copy", False))
+    rest = list(args)
+    if rest:
+        first = rest.pop(0)
+        if hasattr(first, "_data") and hasattr(first, "grad_fn"):  # a Tensor: its dtype
+            dtype = first.dtype
+        elif _is_dtype(first):
+            dtype = first
+        elif first is None or isinstance(first, (device, str, int)):  # (bool went to the dtype test above)
+            dev = first  # (a string that names no device: check_device says so, in torch's words)
+            if rest and _is_dtype(rest[0]):
+                dtype = rest.pop(0)
+        else:
+            raise TypeError(f"{where}() received an invalid combination of arguments: expected a dtype, a device "
+                            f"or a Tensor first, got {first!r}")
+    if len(rest) > (2 if copy else 1) or not all(isinstance(a, bool) for a in rest):
+        raise TypeError(f"{where}() received an invalid combination of arguments {args!r}: expected (dtype), "
+                        f"(device, dtype=None) or (tensor), then non_blocking" + (" and copy" if copy else ""))
+    if len(rest) == 2:
+        want_copy = rest[1]
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        dev = device("cuda", dev)
+    if dtype is not None and not _is_dtype(dtype):
+        raise TypeError(f"{where}(): dtype must be a data type, got {dtype!r}")
+    return dev, dtype, want_copy

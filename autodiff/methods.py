@@ -7,7 +7,7 @@ from . import device as _device
 from . import functions as F
 from . import random
 from ._state import state
-from .device import CPU, check_device
+from .device import CPU, check_device, parse_to
 from .ops import elementwise as E
 from .ops import shape as S
 from .tape import apply, binary
@@ -115,44 +115,12 @@ def _cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> 
     check_device(_device.device("cuda", device) if isinstance(device, int) else device or "cuda", "Tensor.cuda")
 
 
-def _is_dtype(obj) -> bool:
-    if isinstance(obj, (str, Tensor)) or obj is None:
-        return False
-    try:
-        np.dtype(obj)
-    except TypeError:
-        return False
-    return True
-
-
-def _to(self, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
-        memory_format=None) -> Tensor:
-    """As torch.Tensor.to: to(dtype), to(device), to(device, dtype), to(other) (other's dtype), with dtype=,
-    device=, copy= and non_blocking= keywords. Returns this tensor itself when nothing changes (unless
-    copy=True), else a differentiable cast. Any device but the CPU is refused."""
-    args = list(args)
-    if args and isinstance(args[0], Tensor):  # to(other, non_blocking=False, copy=False)
-        dtype, device = args.pop(0).dtype, None
-    elif args and (_device.is_device(args[0]) or args[0] is None or isinstance(args[0], int)):
-        device = args.pop(0)  # to(device, dtype=None, non_blocking=False, copy=False)
-        if args and _is_dtype(args[0]):
-            dtype = args.pop(0)
-    elif args and _is_dtype(args[0]):  # to(dtype, non_blocking=False, copy=False)
-        dtype = args.pop(0)
-    elif args:
-        raise TypeError(f"to() received an invalid combination of arguments: expected a dtype, a device or a "
-                        f"Tensor, got {args[0]!r}")
-    if len(args) > 2:
-        raise TypeError(f"to() takes at most 4 positional arguments ({len(args)} extra given)")
-    if args:
-        args.pop(0)  # non_blocking: there is nothing to wait for
-    if args:
-        copy = args.pop(0)
-    if isinstance(device, int) and not isinstance(device, bool):
-        device = _device.device("cuda", device)  # (an int names a CUDA device, as in torch)
+def _to(self, *args, **kwargs) -> Tensor:
+    """As torch.Tensor.to: to(dtype), to(device), to(device, dtype), to(other) (other's dtype), then non_blocking
+    and copy, or the keywords dtype=, device=, non_blocking=, copy=. Returns this tensor itself when nothing
+    changes (unless copy=True), else a differentiable cast. Any device but the CPU is refused."""
+    device, dtype, copy = parse_to(args, kwargs, "Tensor.to")
     check_device(device, "Tensor.to")
-    if dtype is not None and not _is_dtype(dtype):
-        raise TypeError(f"to(): dtype must be a data type, got {dtype!r}")
     out = self if dtype is None else F.astype(self, dtype)
     return F.clone(out) if copy and out is self else out
 

@@ -15,7 +15,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import Tensor
-from autodiff.device import check_device, is_device
+from autodiff.device import check_device, parse_to
 from autodiff.device import device as Device
 
 from .parameter import Parameter
@@ -25,44 +25,6 @@ _hook_ids = itertools.count()
 # bumped by every change to any module's parameters or children (see _Registry); a module's cached
 # parameter list is current while the count it was made at is
 _structure = [0]
-
-
-_TO_KEYWORDS = ("device", "dtype", "non_blocking", "memory_format", "copy")
-
-
-def _parse_to(args: tuple, kwargs: dict) -> tuple:
-    """(device, dtype) from `Module.to`'s PyTorch call forms; a bad combination raises TypeError."""
-    unknown = sorted(set(kwargs) - set(_TO_KEYWORDS))
-    if unknown:
-        raise TypeError(f"Module.to() got an unexpected keyword argument {unknown[0]!r}")
-    device, dtype = kwargs.get("device"), kwargs.get("dtype")
-    rest = list(args)
-    if rest and not isinstance(rest[0], bool):
-        first = rest.pop(0)
-        if isinstance(first, Tensor):
-            device, dtype = getattr(first, "device", None), first.dtype
-        elif isinstance(first, Device) or (isinstance(first, str) and is_device(first)):
-            device = first
-            if rest and not isinstance(rest[0], bool):
-                dtype = rest.pop(0)
-        elif isinstance(first, str) and not _is_dtype_name(first):
-            device = first  # not a dtype either: let check_device name what is wrong with it
-        else:
-            dtype = first
-    if rest and isinstance(rest[0], bool):
-        rest.pop(0)  # non_blocking
-    if rest:
-        raise TypeError(f"Module.to() received an invalid combination of arguments {args!r}: expected (dtype), "
-                        f"(device, dtype=None), (tensor) and optionally non_blocking")
-    return device, dtype
-
-
-def _is_dtype_name(name: str) -> bool:
-    try:
-        np.dtype(name)
-    except TypeError:
-        return False
-    return True
 
 
 class _Registry(OrderedDict):
@@ -465,7 +427,7 @@ class Module:
         `to(device, dtype)`, `to(tensor)` (its dtype), keywords `device=`, `dtype=`, `non_blocking=`,
         `memory_format=` (the last two accepted and ignored). There is only the CPU: a CPU device changes
         nothing, any other raises (before anything is cast). Returns self."""
-        device, dtype = _parse_to(args, kwargs)
+        device, dtype, _ = parse_to(args, kwargs, "Module.to", copy=False)
         check_device(device, "Module.to")
         if dtype is None:
             return self

@@ -468,7 +468,6 @@ def dtypes(m):
     (lambda m: m.to(dtype=np.float64), np.float64),
     (lambda m: m.to(np.float64, True), np.float64),
     (lambda m: m.to(ad.zeros(2, dtype=np.float64)), np.float64),
-    (lambda m: m.to("float64"), np.float64),
     (lambda m: m.cpu(), np.float32),
     (lambda m: m.double().float(), np.float32),
     (lambda m: m.half(), np.float16),
@@ -506,6 +505,17 @@ def test_module_cuda_refused_before_anything_changes(call):
     with pytest.raises(RuntimeError, match=r"Module\.(to|cuda): autodiff computes with NumPy on the CPU only; "
                                            r"device 'cuda"):
         call(m)
+    assert set(dtypes(m).values()) == {np.dtype(np.float32), np.dtype(np.int64)}
+
+
+def test_module_to_reads_a_string_as_a_device_as_torch():
+    m = small_model()
+    with pytest.raises(RuntimeError, match="device type at start of device string: float64"):
+        m.to("float64")
+    with pytest.raises(RuntimeError, match="device string: 'float64'"):  # (torch's wording for this one differs)
+        torch.nn.Linear(2, 2).to("float64")
+    with pytest.raises(TypeError, match="Module.to\\(\\) got an unexpected keyword argument 'copy'"):
+        m.to(np.float64, copy=True)
     assert set(dtypes(m).values()) == {np.dtype(np.float32), np.dtype(np.int64)}
 
 
