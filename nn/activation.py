@@ -13,15 +13,27 @@ from .module import Module
 from .parameter import Parameter
 
 
-class ReLU(Module):
-    """max(x, 0)."""
+class _Elementwise(Module):
+    """An activation that is one `nn.functional` call, with PyTorch's accepted (and here ignored) `inplace`."""
+
+    _fn = staticmethod(F.relu)
+    _shows_inplace = True  # (as PyTorch's repr: Hardswish and Hardsigmoid leave it out)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        return self._fn(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace and self._shows_inplace else ""
+
+
+class ReLU(_Elementwise):
+    """max(x, 0)."""
+
+    _fn = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -139,36 +151,16 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
-def _inplace(inplace: bool) -> str:
-    return "inplace=True" if inplace else ""
-
-
-class SiLU(Module):
+class SiLU(_Elementwise):
     """x sigmoid(x) (swish)."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.silu(x)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    _fn = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_Elementwise):
     """x tanh(softplus(x))."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.mish(x)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    _fn = staticmethod(F.mish)
 
 
 class Hardtanh(Module):
@@ -197,7 +189,7 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+        return "inplace=True" if self.inplace else ""
 
 
 class PReLU(Module):
@@ -224,18 +216,10 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class SELU(Module):
+class SELU(_Elementwise):
     """scale * elu(x, alpha), self-normalizing (Klambauer et al. 2017)."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.selu(x)
-
-    def extra_repr(self) -> str:
-        return _inplace(self.inplace)
+    _fn = staticmethod(F.selu)
 
 
 class CELU(Module):
@@ -253,26 +237,18 @@ class CELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-class Hardswish(Module):
+class Hardswish(_Elementwise):
     """x relu6(x + 3) / 6 (MobileNetV3)."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardswish(x)
+    _fn = staticmethod(F.hardswish)
+    _shows_inplace = False
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_Elementwise):
     """relu6(x + 3) / 6."""
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardsigmoid(x)
+    _fn = staticmethod(F.hardsigmoid)
+    _shows_inplace = False
 
 
 class LogSigmoid(Module):

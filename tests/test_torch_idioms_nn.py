@@ -135,7 +135,7 @@ def test_activation_modules_match_torch(cls, args):
     compare_fn(our, their, rng(2).standard_normal((3, 4)) * 4, rtol=LOOSE.get(cls.lower(), RTOL))
 
 
-@pytest.mark.parametrize("cls", ["SiLU", "Mish", "ReLU6", "SELU", "Hardswish", "Hardsigmoid"])
+@pytest.mark.parametrize("cls", ["ReLU", "SiLU", "Mish", "ReLU6", "SELU", "Hardswish", "Hardsigmoid"])
 def test_inplace_argument_is_accepted(cls):
     our, their = getattr(nn, cls)(inplace=True), getattr(torch.nn, cls)(inplace=True)
     assert repr(our) == repr(their)
