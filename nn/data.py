@@ -494,6 +494,11 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
         _check_generator(generator, "DataLoader")
+        for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if value is not None and not hasattr(value, "__iter__"):  # (e.g. drop_last passed where it used to go)
+                raise TypeError(f"DataLoader: {name} must be a Sampler or an iterable of indices, got "
+                                f"{type(value).__name__} {value!r} (the arguments follow torch's order: dataset, "
+                                f"batch_size, shuffle, sampler, ...; pass drop_last= by keyword)")
         shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")

@@ -288,6 +288,11 @@ def test_loader_mutual_exclusion_errors_match_torch():
         DataLoader(ours, batch_size=0)
     with pytest.raises(ValueError, match=r"timeout=5 needs num_workers > 0"):  # torch fails when iterated
         DataLoader(ours, timeout=5)
+    for kw in (dict(sampler=True), dict(batch_sampler=3)):  # (before torch's order, drop_last was 4th positionally)
+        with pytest.raises(TypeError, match=f"{next(iter(kw))} must be a Sampler or an iterable of indices"):
+            DataLoader(ours, **kw)
+    with pytest.raises(TypeError, match="pass drop_last= by keyword"):
+        DataLoader(ours, 2, False, True)
     with pytest.raises(TypeError, match="worker_init_fn must be callable"):
         DataLoader(ours, num_workers=1, worker_init_fn=3)
     with pytest.raises(TypeError, match="generator must be a numpy.random.Generator"):
