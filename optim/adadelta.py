@@ -56,14 +56,8 @@ class Adadelta(Optimizer):
             kernel = _kernel(float(group["lr"]), float(group["rho"]), float(group["eps"]),
                              float(group["weight_decay"]), bool(group["maximize"]))
             for p, arr, g in items:
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    state["acc_delta"] = np.zeros(arr.shape, dtype=arr.dtype)
-                state["step"] += 1
-                self._run(kernel, [arr, g, state["square_avg"], state["acc_delta"]], 3)
-                p._bump_version()
+                state = self._next_step(p, arr, "square_avg", "acc_delta")
+                self._run(p, kernel, [arr, g, state["square_avg"], state["acc_delta"]], 3)
         return loss
 
 

@@ -72,8 +72,7 @@ class Adagrad(Optimizer):
                     state["sum"] = np.full(arr.shape, float(group["initial_accumulator_value"]), dtype=arr.dtype)
                 state["step"] += 1
                 clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                self._run(_kernel(clr, eps, wd, maximize), [arr, g, state["sum"]], 2)
-                p._bump_version()
+                self._run(p, _kernel(clr, eps, wd, maximize), [arr, g, state["sum"]], 2)
         return loss
 
 

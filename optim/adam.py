@@ -62,14 +62,7 @@ class Adam(Optimizer):
             amsgrad, maximize = bool(group["amsgrad"]), bool(group["maximize"])
             decoupled = bool(group["decoupled_weight_decay"])
             for p, arr, g in items:
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    state["exp_avg_sq"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros(arr.shape, dtype=arr.dtype)
-                state["step"] += 1
+                state = self._next_step(p, arr, "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if amsgrad else ()))
                 t = state["step"]
                 step_size = lr / (1 - beta1 ** t)
                 bc2_sqrt = (1 - beta2 ** t) ** 0.5
@@ -79,8 +72,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = np.zeros(arr.shape, dtype=arr.dtype)
                     arrays.append(state["max_exp_avg_sq"])
                 kernel = _kernel(lr, beta1, beta2, eps, wd, decoupled, amsgrad, maximize, step_size, bc2_sqrt)
-                self._run(kernel, arrays, 2)
-                p._bump_version()
+                self._run(p, kernel, arrays, 2)
         return loss
 
 

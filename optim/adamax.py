@@ -54,16 +54,10 @@ class Adamax(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             maximize = bool(group["maximize"])
             for p, arr, g in items:
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    state["exp_inf"] = np.zeros(arr.shape, dtype=arr.dtype)
-                state["step"] += 1
+                state = self._next_step(p, arr, "exp_avg", "exp_inf")
                 clr = lr / (1 - beta1 ** state["step"])
                 kernel = _kernel(beta1, beta2, eps, wd, maximize, clr)
-                self._run(kernel, [arr, g, state["exp_avg"], state["exp_inf"]], 2)
-                p._bump_version()
+                self._run(p, kernel, [arr, g, state["exp_avg"], state["exp_inf"]], 2)
         return loss
 
 

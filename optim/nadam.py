@@ -86,8 +86,7 @@ class NAdam(Optimizer):
                 grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
                 avg_coef = lr * mu_next / (1.0 - mu_product * mu_next)
                 kernel = _kernel(lr, beta1, beta2, eps, wd, decoupled, maximize, 1 - beta2 ** t, grad_coef, avg_coef)
-                self._run(kernel, [arr, g, state["exp_avg"], state["exp_avg_sq"]], 2)
-                p._bump_version()
+                self._run(p, kernel, [arr, g, state["exp_avg"], state["exp_avg_sq"]], 2)
         return loss
 
 

@@ -263,8 +263,21 @@ class Optimizer:
             out.append((group, items))
         return out
 
-    def _run(self, kernel: Callable[..., None], arrays: list[np.ndarray], n_scratch: int) -> None:
+    def _next_step(self, p: Tensor, arr: np.ndarray, *moments: str) -> dict[str, Any]:
+        """p's state, its `step` counted up by one; on p's first step (an empty state) `step` starts at 0 and
+        each name in `moments` gets a zero array of p's shape and dtype, in that order (PyTorch's layout)."""
+        state = self.state[p]
+        if not state:
+            state["step"] = 0.0
+            for name in moments:
+                state[name] = np.zeros(arr.shape, dtype=arr.dtype)
+        state["step"] += 1
+        return state
+
+    def _run(self, p: Tensor, kernel: Callable[..., None], arrays: list[np.ndarray], n_scratch: int) -> None:
+        """Run the update `kernel` over `arrays` (p's array first) in chunks, then count p as changed in place."""
         _foreach.apply(kernel, arrays, n_scratch, self._scratch)
+        p._bump_version()
 
     # ------------------------------------------------------------------------------ state dict
     def state_dict(self) -> dict[str, Any]:

@@ -67,12 +67,7 @@ class RAdam(Optimizer):
             decoupled, maximize = bool(group["decoupled_weight_decay"]), bool(group["maximize"])
             rho_inf = 2 / (1 - beta2) - 1
             for p, arr, g in items:
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    state["exp_avg_sq"] = np.zeros(arr.shape, dtype=arr.dtype)
-                state["step"] += 1
+                state = self._next_step(p, arr, "exp_avg", "exp_avg_sq")
                 t = state["step"]
                 bc1, bc2 = 1 - beta1 ** t, 1 - beta2 ** t
                 rho_t = rho_inf - 2 * t * (beta2 ** t) / bc2
@@ -80,8 +75,7 @@ class RAdam(Optimizer):
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                 kernel = _kernel(lr, beta1, beta2, eps, wd, decoupled, maximize, bc1, bc2 ** 0.5, rect)
-                self._run(kernel, [arr, g, state["exp_avg"], state["exp_avg_sq"]], 2)
-                p._bump_version()
+                self._run(p, kernel, [arr, g, state["exp_avg"], state["exp_avg_sq"]], 2)
         return loss
 
 

@@ -63,22 +63,14 @@ class RMSprop(Optimizer):
             centered, maximize = bool(group["centered"]), bool(group["maximize"])
             kernel = _kernel(lr, alpha, eps, wd, mom, centered, maximize)
             for p, arr, g in items:
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    if mom > 0:
-                        state["momentum_buffer"] = np.zeros(arr.shape, dtype=arr.dtype)
-                    if centered:
-                        state["grad_avg"] = np.zeros(arr.shape, dtype=arr.dtype)
-                state["step"] += 1
+                state = self._next_step(p, arr, "square_avg", *(("momentum_buffer",) if mom > 0 else ()),
+                                        *(("grad_avg",) if centered else ()))
                 arrays = [arr, g, state["square_avg"]]
                 if mom > 0:
                     arrays.append(_state_array(state, "momentum_buffer", arr))
                 if centered:
                     arrays.append(_state_array(state, "grad_avg", arr))
-                self._run(kernel, arrays, 2)
-                p._bump_version()
+                self._run(p, kernel, arrays, 2)
         return loss
 
 

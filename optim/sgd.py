@@ -71,15 +71,14 @@ class SGD(Optimizer):
             nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
             for p, arr, g in items:
                 if mom == 0:
-                    self._run(_kernel(lr, wd, 0.0, 0.0, False, maximize, first=False), [arr, g], 2)
+                    self._run(p, _kernel(lr, wd, 0.0, 0.0, False, maximize, first=False), [arr, g], 2)
                 else:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     first = buf is None
                     if first:
                         buf = state["momentum_buffer"] = np.empty(arr.shape, dtype=arr.dtype)
-                    self._run(_kernel(lr, wd, mom, damp, nesterov, maximize, first), [arr, g, buf], 2)
-                p._bump_version()
+                    self._run(p, _kernel(lr, wd, mom, damp, nesterov, maximize, first), [arr, g, buf], 2)
         return loss
 
 
