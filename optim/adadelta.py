@@ -38,7 +38,6 @@ class Adadelta(Optimizer):
                  maximize: bool = False, differentiable: bool = False) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
-        self._validate(defaults)
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:

@@ -39,7 +39,6 @@ class Adagrad(Optimizer):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
-        self._validate(defaults)
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:

@@ -45,7 +45,6 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
-        self._validate(defaults)
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:

@@ -38,7 +38,6 @@ class Adamax(Optimizer):
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)
-        self._validate(defaults)
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:

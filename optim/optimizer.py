@@ -118,6 +118,7 @@ class Optimizer:
     _scalar_state_keys: frozenset[str] = frozenset()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._validate(defaults)  # (the hyperparameters first, as PyTorch: a bad lr is named before bad params)
         self.defaults = dict(defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []

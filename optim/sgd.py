@@ -48,7 +48,6 @@ class SGD(Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)
-        self._validate(defaults)
         super().__init__(params, defaults)
 
     def _validate(self, hp: dict[str, Any]) -> None:

@@ -370,3 +370,9 @@ def test_older_checkpoint_without_newer_flags_loads_with_defaults():
     del old["param_groups"][0]["betas"]
     with pytest.raises(ValueError, match=r"lacks \['betas'\]"):
         optim.Adam([w], lr=0.1).load_state_dict(old)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
+def test_hyperparameters_are_checked_before_the_params_as_torch(name):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        getattr(optim, name)([], lr=-1.0)  # (an empty params list would be refused too, but lr is named first)
