@@ -27,7 +27,7 @@ def _root_grads(outputs: list, grad_outputs, create_graph: bool) -> list:
         if not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if out.size != 1:
+            if out._data.size != 1:  # (not `out.size`: that builds a callable Size)
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             dt = out._data.dtype
             seed = np.array(1, dtype=dt) if out.ndim == 0 else np.ones(out.shape, dtype=dt)  # (np.ones: Python)
