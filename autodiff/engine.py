@@ -237,11 +237,13 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
             if target_nodes and node in target_nodes:
                 for k in target_nodes[node]:
                     captured[k] = g
-            if node.hooks:
-                g = _run_node_hooks(node, g, create_graph)
+            extra = node.extra  # (None for most nodes: see tape.NodeExtras)
+            if extra is not None:
+                if extra.hooks:
+                    g = _run_node_hooks(node, g, create_graph)
+                if extra.out_vc is not None and extra.out_vc[0][0] != extra.out_vc[1]:
+                    raise _output_version_error(node)
             op = node.op
-            if node.out_vc is not None and node.out_vc[0][0] != node.out_vc[1]:
-                raise _output_version_error(node)
             x, y = node._x, node._y
             if create_graph:
                 ans = None
@@ -302,10 +304,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence, retain_graph: bo
                     leaf_grads[a] = gi if a not in leaf_grads else leaf_grads[a] + gi
                 elif p is held:
                     held_g = held_g + gi
+                elif held is None and not heap:  # nothing else pending (so nothing in grads): hold p
+                    held, held_g = p, gi
                 elif p in grads:
                     grads[p] = grads[p] + gi
-                elif held is None and not heap:
-                    held, held_g = p, gi
                 else:
                     if held is not None:
                         grads[held] = held_g

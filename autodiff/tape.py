@@ -39,10 +39,39 @@ class Node:
 
     `_res`: set only on the nodes of ops with residuals (see registry): what their forward computed for the
     VJP rules (read it as `res`).
+
+    `versions`: the inputs' versions when recorded, one per input (None: all at version 0, the common case; a
+    parameter that an optimizer has updated in place is not at 0, so nodes reading one keep versions).
+
+    `extra`: None, or the NodeExtras that few nodes need (read them as `out_vc`, `hooks`, `trace`).
     """
 
-    __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "out_vc", "seq", "hooks",
-                 "trace", "exact", "_res", "__weakref__")
+    __slots__ = ("op", "_n", "_x", "_y", "_ax", "_ay", "params", "ans", "versions", "seq", "exact", "extra", "_res",
+                 "__weakref__")
+
+    def _extras(self) -> NodeExtras:
+        if self.extra is None:
+            self.extra = NodeExtras()
+        return self.extra
+
+    @property
+    def out_vc(self) -> tuple | None:
+        """(the output's version counter, its version when recorded), or None while the output has no counter."""
+        return None if self.extra is None else self.extra.out_vc
+
+    @property
+    def hooks(self) -> list | None:
+        """Hooks on this node's output gradient (`Tensor.register_hook` on a non-leaf), or None."""
+        return None if self.extra is None else self.extra.hooks
+
+    @hooks.setter
+    def hooks(self, hooks: list | None) -> None:
+        self._extras().hooks = hooks
+
+    @property
+    def trace(self) -> list | None:
+        """Where the forward ran (user frames, formatted), recorded under detect_anomaly; else None."""
+        return None if self.extra is None else self.extra.trace
 
     def output_counter(self, version: int = 0) -> list:
         """The version counter of this node's output, made at `version` if it has none yet.
@@ -51,9 +80,10 @@ class Node:
         most outputs never change; `out_vc` keeps it with the version it had when the rules' saved output was
         current.
         """
-        if self.out_vc is None:
-            self.out_vc = ([version], version)
-        return self.out_vc[0]
+        extra = self._extras()
+        if extra.out_vc is None:
+            extra.out_vc = ([version], version)
+        return extra.out_vc[0]
 
     def _pack(self, first, second):
         n = self._n
@@ -96,6 +126,22 @@ class Node:
         return f"<{''.join(part.capitalize() for part in self.op.name.split('_'))}Backward>"  # as PyTorch's
 
 
+class NodeExtras:
+    """The parts of a Node that few nodes need, kept apart so that recording sets one slot (`Node.extra`,
+    None for most nodes) instead of three, and backward tests one.
+
+    `out_vc`: see Node.output_counter. `hooks`: see Tensor.register_hook. `trace`: the forward's call site,
+    under detect_anomaly.
+    """
+
+    __slots__ = ("out_vc", "hooks", "trace")
+
+    def __init__(self, trace: list | None = None) -> None:
+        self.out_vc = None
+        self.hooks = None
+        self.trace = trace
+
+
 _next_seq = itertools.count().__next__
 _blank_node = object.__new__
 
@@ -115,14 +161,13 @@ def record_node(out: Tensor, op, params: dict, n: int, x, y, ax, ay, moved: bool
     node._y = y
     node._ax = ax
     node._ay = ay
-    node.versions = _versions(n, x, y) if moved else None
     node.params = params
     node.ans = out._data
-    node.out_vc = out._vc = None  # made when first needed: see Node.output_counter
+    out._vc = None  # made when first needed: see Node.output_counter
     node.seq = _next_seq()
-    node.hooks = None
-    node.trace = user_frames() if config.anomaly else None
     node.exact = exact
+    node.versions = _versions(n, x, y) if moved else None
+    node.extra = NodeExtras(user_frames()) if config.anomaly else None
     out.requires_grad = True
     out.grad_fn = node
     return node
