@@ -183,6 +183,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jvpcheck
+from .linalg import matrix_exp, matrix_power
 from .ops import OPS
 from .random import (
     bernoulli,

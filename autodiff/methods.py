@@ -8,6 +8,8 @@ from . import functions as F
 from . import random
 from ._state import state
 from .device import CPU, check_device, parse_to
+from .linalg import matrix_exp as _matrix_exp
+from .linalg import matrix_power as _matrix_power
 from .ops import elementwise as E
 from .ops import shape as S
 from .tape import apply, binary
@@ -320,3 +322,6 @@ def _normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: np.random.
 
 Tensor.uniform_ = _uniform_
 Tensor.normal_ = _normal_
+
+Tensor.matrix_power = _matrix_power  # as torch.Tensor.matrix_power / matrix_exp (torch.linalg's)
+Tensor.matrix_exp = _matrix_exp

@@ -413,6 +413,92 @@ def _cholesky(draw):
     return (lambda a: ad.linalg.cholesky((a + a.mT) / 2, upper=upper)), (a,)
 
 
+
+# ---------------------------------------------------------------- decompositions: well-separated spectra
+def _orthonormal(draw, batch, m, k):
+    """Orthonormal columns (..., m, k), from the QR of a drawn matrix."""
+    q, _ = np.linalg.qr(T(draw, batch + (m, k), -1.0, 1.0, requires_grad=False).data + 2.0 * np.eye(m, k))
+    return q
+
+
+def _separated(draw, batch, k, lo, gap):
+    """(..., k) values lo, lo + gap, ... shuffled: distinct by `gap` (no near-ties within the difference step)."""
+    vals = lo + gap * np.array(draw(st.permutations(range(k))), dtype=float)
+    return np.broadcast_to(vals, batch + (k,))
+
+
+def _spectral(draw, m, n, lo=0.5, gap=0.7, symmetric=False):
+    """U diag(d) V^T with d well separated (sample inputs for svd, eigh, qr, pinv), batch (), (2,) or (2, 1)."""
+    batch = draw(st.sampled_from([(), (2,), (2, 1)]))
+    k = min(m, n)
+    d = _separated(draw, batch, k, lo, gap)
+    u = _orthonormal(draw, batch, m, k)
+    v = u if symmetric else _orthonormal(draw, batch, n, k)
+    return ad.Tensor((u * d[..., None, :]) @ np.swapaxes(v, -1, -2), dtype=np.float64, requires_grad=True)
+
+
+def _flat(*xs):
+    return ad.concatenate([x.reshape(-1) for x in xs])
+
+
+def _svd_sample(draw):
+    """Sign-invariant functions of U, S, Vh: S, U diag(c) Vh, U diag(c) U^T, V diag(c) V^T (c fixed weights);
+    with full_matrices only the first min(m, n) columns of U and rows of Vh are used (as PyTorch's gradient)."""
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    full = draw(st.booleans())
+    c = np.array([1.0, -0.7, 0.4])[: min(m, n)]
+
+    def fn(a):
+        u, s, vh = ad.linalg.svd(a, full_matrices=full)
+        k = s.shape[-1]
+        u, v = u[..., :k], vh[..., :k, :].mT
+        return _flat(s, (u * c) @ v.mT, (u * c) @ u.mT, (v * c) @ v.mT)
+    return fn, (_spectral(draw, m, n),)
+
+
+def _eigh_sample(draw):
+    n = draw(st.integers(1, 3))
+    c = np.array([1.0, -0.7, 0.4])[:n]
+    uplo = draw(st.sampled_from(["L", "U"]))
+
+    def fn(a):
+        w, v = ad.linalg.eigh((a + a.mT) / 2, UPLO=uplo)
+        return _flat(w, (v * c) @ v.mT)
+    return fn, (_spectral(draw, n, n, lo=-1.0, symmetric=True),)
+
+
+def _eigvalsh_sample(draw):
+    n = draw(st.integers(1, 3))
+    uplo = draw(st.sampled_from(["L", "U"]))
+    return (lambda a: ad.linalg.eigvalsh((a + a.mT) / 2, UPLO=uplo)), (_spectral(draw, n, n, lo=-1.0,
+                                                                                   symmetric=True),)
+
+
+def _qr_sample(draw):
+    """m >= n (m < n composes the square case); Q diag(c) R, Q diag(c) Q^T, R^T diag(c) R: sign-invariant."""
+    n = draw(st.integers(1, 3))
+    m = draw(st.integers(n, 3))
+    c = np.array([1.0, -0.7, 0.4])[:n]
+
+    def fn(a):
+        q, r = ad.linalg.qr(a)
+        return _flat((q * c) @ r, (q * c) @ q.mT, (r.mT * c) @ r)
+    return fn, (_spectral(draw, m, n),)
+
+
+def _pinv_sample(draw):
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        return (lambda a: ad.linalg.pinv((a + a.mT) / 2, hermitian=True)), (_spectral(draw, m, m, symmetric=True),)
+    return (lambda a: ad.linalg.pinv(a)), (_spectral(draw, m, n),)
+
+
+def _matrix_exp_sample(draw):
+    batch = draw(st.sampled_from([(), (2,), (2, 1)]))
+    n = draw(st.integers(1, 3))
+    return ad.linalg.matrix_exp, (T(draw, batch + (n, n), -1.0, 1.0),)
+
+
 SAMPLES = {
     "add": binary(ad.add), "sub": binary(ad.sub), "mul": binary(ad.mul),
     "div": binary(ad.div, ylo=0.5, yhi=2.0), "pow": _pow,
@@ -446,6 +532,10 @@ SAMPLES = {
     "repeat": _repeat, "gather": _gather, "masked_fill": _masked_fill,
     "inv": _linalg_unary(ad.linalg.inv), "det": _linalg_unary(ad.linalg.det),
     "slogdet": _linalg_unary(lambda a: ad.linalg.slogdet(a).logabsdet), "solve": _solve, "cholesky": _cholesky,
+    "svd": _svd_sample, "svdvals": lambda draw: (ad.linalg.svdvals, (_spectral(draw, *draw(st.tuples(
+        st.integers(1, 3), st.integers(1, 3)))),)),
+    "eigh": _eigh_sample, "eigvalsh": _eigvalsh_sample, "qr": _qr_sample, "pinv": _pinv_sample,
+    "matrix_exp": _matrix_exp_sample,
 }
 
 
