@@ -29,9 +29,15 @@ from .activation import (
     Softsign,
     Tanh,
 )
+from .activation_extra import GLU, Hardshrink, Softmin, Softshrink, Tanhshrink, Threshold
+from .adaptive_pool import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from .bilinear import Bilinear
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d
-from .dropout import Dropout
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .fold import Fold, PixelShuffle, PixelUnshuffle, Unfold
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
 from .linear import Embedding, Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss,
@@ -46,6 +52,23 @@ from .loss import (
 )
 from .module import Module, RemovableHandle
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from .parameter import Parameter
 from .resample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .serialization import CheckpointError, load, save
@@ -60,3 +83,10 @@ __all__ = ["Module", "Parameter", "RemovableHandle", "Sequential", "ModuleList",
            "SiLU", "Mish", "Hardtanh", "ReLU6", "PReLU", "SELU", "CELU", "Hardswish", "Hardsigmoid", "LogSigmoid",
            "SmoothL1Loss", "HuberLoss", "KLDivLoss",
            "functional", "init", "utils", "data", "save", "load", "CheckpointError"]
+__all__ += ["Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+            "AdaptiveAvgPool1d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d",
+            "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "Softmin",
+            "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "GLU", "CosineSimilarity", "PairwiseDistance",
+            "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Fold", "Unfold",
+            "PixelShuffle", "PixelUnshuffle"]

@@ -29,3 +29,31 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _DropoutNd(Dropout):
+    """Zero whole channels (one draw per sample and channel) in training, identity in eval."""
+
+    _fn = staticmethod(F.dropout2d)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._fn(x, self.p, self.training, generator=self.generator)
+
+
+class Dropout1d(_DropoutNd):
+    """Channel dropout of (N, C, L) or (C, L) (as `torch.nn.Dropout1d`)."""
+
+    _fn = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_DropoutNd):
+    """Channel dropout of (N, C, H, W) or (C, H, W) (as `torch.nn.Dropout2d`; 3-d input as (N, C, L), with
+    PyTorch's warning)."""
+
+    _fn = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    """Channel dropout of (N, C, D, H, W) or (C, D, H, W) (as `torch.nn.Dropout3d`)."""
+
+    _fn = staticmethod(F.dropout3d)

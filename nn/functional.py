@@ -18,7 +18,12 @@ from autodiff.ops.conv import conv_transpose2d as _conv_transpose2d
 from autodiff.ops.conv import max_pool2d as _max_pool2d
 from autodiff.tape import apply
 
-from . import _ops
+from . import _ops, _pad_modes
+from ._activation_fns import glu, gumbel_softmax, hardshrink, softshrink, tanhshrink, threshold
+from ._attention_fns import scaled_dot_product_attention
+from ._fold_fns import fold, pixel_shuffle, pixel_unshuffle, unfold
+from ._linear_fns import bilinear
+from ._norm_fns import instance_norm, local_response_norm
 from .resample import interpolate
 
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm",
@@ -321,15 +326,79 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return ad.matmul(ad.matmul(_adaptive_matrix(h, oh, x.dtype), x), _adaptive_matrix(w, ow, x.dtype).T)
 
 
+def _adaptive_windows(size: int, out: int) -> np.ndarray:
+    """(out, K): the positions of PyTorch's adaptive window i along one axis, the last repeated to width K."""
+    i = np.arange(out)
+    start, end = (i * size) // out, -((-(i + 1) * size) // out)
+    return np.minimum(start[:, None] + np.arange(int((end - start).max(initial=1)))[None, :], end[:, None] - 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over PyTorch's adaptive windows (as `adaptive_avg_pool2d`'s) of (N, C, H, W) or (C, H, W).
+
+    The argmax of each window (its first maximum in row-major order; nan wins) is found in NumPy, and the
+    output gathers those entries, so the gradient goes to them alone (as PyTorch). return_indices: also the
+    int64 flat indices into H*W (no grad).
+    """
+    size = _adaptive_size_arg("adaptive_max_pool2d", output_size)
+    x = _tensor(input, "adaptive_max_pool2d")
+    _check_pool_input(x, "adaptive_max_pool2d")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    n, c, h, w = x.shape
+    if not (h and w):
+        raise ValueError(f"adaptive_max_pool2d: Expected input to have non-zero size for non-batch dimensions, but "
+                         f"input has sizes {x.shape}")
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    rows, cols = _adaptive_windows(h, oh), _adaptive_windows(w, ow)
+    flat = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(oh, ow, -1)  # (oh, ow, Kh*Kw)
+    a = np.asarray(x._data)
+    windows = a[:, :, rows[:, :, None, None], cols[None, None, :, :]]  # (N, C, oh, Kh, ow, Kw)
+    windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, -1)
+    idx = flat[np.arange(oh)[:, None], np.arange(ow)[None, :], windows.argmax(axis=-1)] if windows.size else \
+        np.zeros((n, c, oh, ow), dtype=np.int64)
+    idx = idx.astype(np.int64)
+    out = x.reshape(n, c, h * w).gather(2, idx.reshape(n, c, oh * ow)).reshape(n, c, oh, ow)
+    if unbatched:
+        out, idx = out.squeeze(0), idx[0]
+    return (out, ad.from_numpy(idx)) if return_indices else out
+
+
+def _adaptive_1d(fn: str, input, output_size) -> tuple:
+    """(N, C, L) or (C, L) as (N, C, 1, L), the output size as (1, size), and whether it was unbatched."""
+    size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
+    if not (size is None or is_int(size)):
+        raise TypeError(f"{fn}: output_size must be an int or a 1-tuple, got {output_size!r}")
+    x, unbatched = _as_height1(input, fn)
+    return x, (1, size), unbatched
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over PyTorch's adaptive windows of (N, C, L) or (C, L): adaptive_max_pool2d on a height-1 axis."""
+    x, size, unbatched = _adaptive_1d("adaptive_max_pool1d", input, output_size)
+    out, idx = adaptive_max_pool2d(x, size, return_indices=True)
+    out = _from_height1(out, unbatched)
+    return (out, _from_height1(idx, unbatched)) if return_indices else out
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Mean over PyTorch's adaptive windows of (N, C, L) or (C, L): adaptive_avg_pool2d on a height-1 axis."""
+    x, size, unbatched = _adaptive_1d("adaptive_avg_pool1d", input, output_size)
+    return _from_height1(adaptive_avg_pool2d(x, size), unbatched)
+
+
 def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant", value: float | None = 0) -> Tensor:
     """Pad (or, with negative sizes, crop) the trailing dims as PyTorch: `pad` = (left, right) pairs, last dim first.
 
     E.g. (1, 1) pads the last axis by one on each side, (0, 0, 2, 0) adds two rows on top of the
-    second-to-last. Only mode='constant' (filled with `value`; None means 0, as PyTorch); built on
-    `autodiff.pad`, so differentiable. A negative size crops the input first, as PyTorch does.
+    second-to-last. mode='constant' fills with `value` (None means 0, as PyTorch), built on `autodiff.pad`;
+    'reflect', 'replicate' and 'circular' gather border entries (see nn._pad_modes). All differentiable.
+    A negative size crops the input first, as PyTorch does.
     """
-    if mode != "constant":
-        raise ValueError(f"pad: mode {mode!r} is not supported (only 'constant' is implemented)")
+    if mode not in ("constant",) + _pad_modes.MODES:
+        raise NotImplementedError(f"pad: Unrecognised padding mode {mode!r} (use 'constant', 'reflect', "
+                                  f"'replicate' or 'circular')")
     x = _tensor(input, "pad")
     if not isinstance(pad, (tuple, list)) or not all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
@@ -337,6 +406,8 @@ def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
     sizes = tuple(pad)
     if len(sizes) % 2:
         raise ValueError(f"pad: padding length must be divisible by 2, got {len(sizes)} ({pad!r})")
+    if mode != "constant":
+        return _pad_modes.index_pad(x, sizes, mode, value)
     if len(sizes) > 2 * x.ndim:
         raise ValueError(f"pad: padding length {len(sizes)} is more than two times the number of dimensions of the "
                          f"input of shape {x.shape}")
@@ -375,6 +446,58 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     keep = rng.random(x.shape, dtype=rdt) >= p
     mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
     return x * mask
+
+
+def _channel_dropout(fn: str, spatial: int, input, p: float, training: bool, generator) -> Tensor:
+    """Zero whole channels: one mask entry per (sample, channel), or per channel of unbatched input (C, *spatial),
+    drawn by `dropout` (so the generator and scaling are its own); other dims take PyTorch's legacy paths."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = _tensor(input, fn)
+    if x.ndim not in (spatial + 1, spatial + 2):
+        if spatial == 1:
+            raise ValueError(f"dropout1d: Expected 2D or 3D input, but received a {x.ndim}D input. Note that "
+                             f"dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+                             f"a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+        warnings.warn(f"{fn}: Received a {x.ndim}-D input to {fn}, which is deprecated and will result in an error "
+                      f"in a future release. To retain the behavior and silence this warning, please use dropout "
+                      f"instead. Note that {fn} exists to provide channel-wise dropout on inputs with {spatial} "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+        if x.ndim < 2:
+            raise ValueError(f"{fn}: Feature dropout requires at least 2 dimensions in the input, got shape "
+                             f"{x.shape}")
+    elif spatial == 2 and x.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=3)
+    if not training or p == 0.0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating point input, got dtype {x.dtype}")
+    lead = 1 if x.ndim == spatial + 1 and not (spatial == 2 and x.ndim == 3) else 2
+    ones = Tensor(np.ones(x.shape[:lead] + (1,) * (x.ndim - lead), dtype=x.dtype))
+    return x * np.asarray(dropout(ones, p, True, generator=generator)._data)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) with probability p, scale the rest by 1/(1-p) (as PyTorch)."""
+    return _channel_dropout("dropout1d", 1, input, p, training, generator)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) (3-d input as (N, C, L), with PyTorch's warning)."""
+    return _channel_dropout("dropout2d", 2, input, p, training, generator)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p (as PyTorch)."""
+    return _channel_dropout("dropout3d", 3, input, p, training, generator)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -663,18 +786,42 @@ def _softmax_dim(name: str, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim; dim=None picks PyTorch's implicit dim (deprecated there too) with a warning."""
+def _cast_first(input, dtype, fn: str):
+    """`input` cast to `dtype` before a softmax (as PyTorch's dtype=: the cast is differentiable); as is if None."""
+    if dtype is None:
+        return input
+    return _tensor(input, fn).astype(dtype)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim; dim=None picks PyTorch's implicit dim (deprecated there too) with a warning.
+    dtype: cast the input to it first (as PyTorch)."""
+    input = _cast_first(input, dtype, "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", np.ndim(input._data if isinstance(input, Tensor) else input))
     return ad.softmax(input, axis=dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """x - logsumexp(x) along dim; dim=None as in `softmax`."""
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along dim; dim=None and dtype as in `softmax`."""
+    input = _cast_first(input, dtype, "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", np.ndim(input._data if isinstance(input, Tensor) else input))
     return ad.log_softmax(input, axis=dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along dim; dim=None and dtype as in `softmax`."""
+    x = _cast_first(_tensor(input, "softmin"), dtype, "softmin")
+    if dim is None:
+        dim = _softmax_dim("softmin", x.ndim)
+    return ad.softmax(-x, axis=dim)
+
+
+__all__ += ["softmin", "threshold", "tanhshrink", "softshrink", "hardshrink", "glu", "gumbel_softmax",
+            "scaled_dot_product_attention", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "bilinear",
+            "instance_norm", "local_response_norm", "dropout1d", "dropout2d", "dropout3d", "adaptive_max_pool1d",
+            "adaptive_max_pool2d", "adaptive_avg_pool1d"]
 
 
 # -------------------------------------------------------------------------------------- losses
