@@ -13,6 +13,7 @@ from . import methods as _methods  # noqa: F401  (binds operators and methods to
 from ._state import get_default_dtype, set_default_dtype
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .autograd import backward, grad, set_detect_anomaly
+from .composites import diff, exp2, fmod, frac, hypot, logit, std_mean, var_mean, xlogy
 from .device import cuda, device
 from .function import Function, FunctionCtx, custom_op
 from .functions import (
@@ -101,6 +102,7 @@ from .functions import (
     logical_not,
     logical_or,
     logical_xor,
+    logspace,
     logsumexp,
     lt,
     masked_fill,
@@ -116,6 +118,7 @@ from .functions import (
     movedim,
     mul,
     mv,
+    nan_to_num,
     ne,
     neg,
     nonzero,
@@ -183,8 +186,21 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jvpcheck
-from .linalg import matrix_exp, matrix_power
+from .joining import (
+    broadcast_tensors,
+    column_stack,
+    dstack,
+    hstack,
+    meshgrid,
+    narrow,
+    repeat_interleave,
+    row_stack,
+    vstack,
+)
+from .linalg import det, matrix_exp, matrix_power
+from .linalg import inv as inverse
 from .ops import OPS
+from .queries import argwhere, bincount, bucketize, count_nonzero, isclose, searchsorted, unique
 from .random import (
     bernoulli,
     default_rng,
@@ -208,7 +224,7 @@ __version__ = "0.1.0"
 from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: E402
 
 half, double, long = float16, float64, int64
-
+from numpy import finfo, iinfo  # noqa: E402  (as torch.finfo(torch.float32).eps)
 
 
 def __getattr__(name: str):

@@ -73,12 +73,29 @@ remainder = binary(E.REMAINDER, on_error=_shape_error_for)
 floor_divide = binary(E.FLOOR_DIVIDE, on_error=_shape_error_for)
 
 
-def where(condition, x, y) -> Tensor:
+def where(condition, x=None, y=None) -> Tensor | tuple[Tensor, ...]:
+    """`x` where `condition`, else `y` (broadcast; differentiable in both); `where(condition)` alone is
+    `nonzero(condition, as_tuple=True)`, as torch.where."""
+    if x is None and y is None:
+        return nonzero(condition, as_tuple=True)
+    if x is None or y is None:
+        raise TypeError("where: give both x and y, or neither (where(condition) gives the indices)")
     if isinstance(condition, Tensor):
         condition = condition._data
     if isinstance(x, _PY_SCALARS) and isinstance(y, _PY_SCALARS):  # two Python scalars: the dtype policy decides
         x, y = _to_array([x, y])
     return _checked(E.WHERE, (np.asarray(condition, dtype=bool), x, y))
+
+
+def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and
+    lowest finite values), as torch.nan_to_num; the gradient is 1 where x is finite and 0 where replaced."""
+    x = x if isinstance(x, Tensor) else tensor(x)
+    a = np.asarray(x._data)
+    if a.dtype.kind != "f":
+        return x
+    fixed = np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+    return where(np.isfinite(a), x, fixed)
 
 
 neg = unary(E.NEG)
@@ -186,7 +203,9 @@ def _reduction(op, pairwise=None):
     # `x.sum()`: a full reduction is the op's forward with its defaults, recorded on the unary hot path
     full = unary(op, {"axis": None, "keepdims": False})
 
-    def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False) -> Tensor:
+    def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=False, dtype=None) -> Tensor:
+        if dtype is not None:  # cast first (as torch's dtype=); the cast is recorded, so x's gradient keeps x's dtype
+            x = (x if isinstance(x, Tensor) else tensor(x)).astype(dtype)
         if axis is None and dim is None and not keepdims and not keepdim:
             return full(x)
         if pairwise is not None and isinstance(axis, Tensor):  # torch.max(x, other): elementwise, not a dim
@@ -195,7 +214,7 @@ def _reduction(op, pairwise=None):
         x = x if isinstance(x, Tensor) else tensor(x)
         return apply(op, (x,), {"axis": _check_axis(op.name, ax, x.ndim), "keepdims": _keep(keepdims, keepdim)})
     fn.__name__ = op.name
-    fn.__doc__ = op.doc or f"{op.name} over `axis` (all axes when None); `dim=`/`keepdim=` accepted"
+    fn.__doc__ = op.doc or f"{op.name} over `axis` (all axes when None); `dim=`/`keepdim=`/`dtype=` accepted"
     return fn
 
 
@@ -1264,9 +1283,29 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False, *,
     return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
 
 
-def linspace(start, stop, num: int, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:
+def linspace(start, stop, num: int | None = None, dtype=None, requires_grad: bool = False, *, steps: int | None = None,
+             device=None) -> Tensor:
+    """`num` (torch: `steps`) evenly spaced values from start to stop, both included."""
     check_device(device, "linspace")
+    num = _steps("linspace", num, steps)
     return Tensor(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def logspace(start, stop, num: int | None = None, base: float = 10.0, dtype=None, requires_grad: bool = False, *,
+             steps: int | None = None, device=None) -> Tensor:
+    """base ** linspace(start, stop, num), as torch.logspace (`steps` is torch's name for `num`)."""
+    check_device(device, "logspace")
+    num = _steps("logspace", num, steps)
+    return Tensor(np.logspace(start, stop, num, base=base, dtype=_dtype(dtype)), requires_grad=requires_grad)
+
+
+def _steps(fn: str, num, steps) -> int:
+    if (num is None) == (steps is None):
+        raise TypeError(f"{fn}: give the number of points once, as `num` (NumPy) or `steps` (torch)")
+    n = num if steps is None else steps
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"{fn}: number of steps must be a non-negative int, got {n!r}")
+    return int(n)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False, *, device=None) -> Tensor:

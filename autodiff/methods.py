@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import composites as _composites
 from . import device as _device
 from . import functions as F
+from . import joining as _joining
+from . import linalg as _linalg
+from . import queries as _queries
 from . import random
 from ._state import state
 from .device import CPU, check_device, parse_to
@@ -325,3 +329,60 @@ Tensor.normal_ = _normal_
 
 Tensor.matrix_power = _matrix_power  # as torch.Tensor.matrix_power / matrix_exp (torch.linalg's)
 Tensor.matrix_exp = _matrix_exp
+
+
+# ---------------------------------------------------------------- torch's joining, query and layout methods
+for _name in ("frac", "fmod", "exp2", "hypot", "logit", "xlogy", "diff"):
+    setattr(Tensor, _name, getattr(_composites, _name))
+for _name in ("narrow", "repeat_interleave"):
+    setattr(Tensor, _name, getattr(_joining, _name))
+for _name in ("isclose", "count_nonzero", "argwhere", "unique", "bincount"):
+    setattr(Tensor, _name, getattr(_queries, _name))
+Tensor.nan_to_num = F.nan_to_num
+Tensor.det = _linalg.det
+Tensor.inverse = _linalg.inv
+
+
+def _is_contiguous(self, memory_format=None) -> bool:
+    """Whether the data is laid out in row-major order without gaps (as torch; NumPy's C_CONTIGUOUS)."""
+    return bool(np.asarray(self._data).flags.c_contiguous)
+
+
+def _stride(self, dim: int | None = None):
+    """Steps in elements (torch's unit; NumPy's strides are in bytes) between neighbours along each dim."""
+    a = np.asarray(self._data)
+    steps = tuple(s // a.itemsize for s in a.strides)
+    if dim is None:
+        return steps
+    if not -max(a.ndim, 1) <= dim < max(a.ndim, 1):
+        raise IndexError(f"stride(): Dimension out of range (expected to be in range of [{-max(a.ndim, 1)}, "
+                         f"{max(a.ndim, 1) - 1}], but got {dim})")
+    return steps[dim] if a.ndim else 1
+
+
+_TYPE_NAMES = {np.dtype(t): n for t, n in ((np.float32, "FloatTensor"), (np.float64, "DoubleTensor"),
+                                           (np.float16, "HalfTensor"), (np.int64, "LongTensor"),
+                                           (np.int32, "IntTensor"), (np.int16, "ShortTensor"),
+                                           (np.int8, "CharTensor"), (np.uint8, "ByteTensor"),
+                                           (np.bool_, "BoolTensor"))}
+
+
+def _type(self, dtype=None, non_blocking: bool = False):
+    """With a dtype: the tensor cast to it (differentiable; itself if already of it), as torch.Tensor.type. With
+    none: torch's type string for the dtype, e.g. 'torch.FloatTensor' for float32 (so code comparing it works)."""
+    if dtype is None:
+        return "torch." + _TYPE_NAMES.get(self.dtype, f"{self.dtype.name}Tensor")
+    if isinstance(dtype, str):  # 'torch.DoubleTensor' and friends
+        names = {f"torch.{n}": t for t, n in _TYPE_NAMES.items()}
+        if dtype not in names:
+            raise ValueError(f"type(): unknown tensor type {dtype!r} (expected one of {sorted(names)})")
+        dtype = names[dtype]
+    return self if np.dtype(dtype) == self.dtype else F.astype(self, dtype)
+
+
+Tensor.is_contiguous = _is_contiguous
+Tensor.stride = _stride
+Tensor.element_size = lambda self: self.dtype.itemsize
+Tensor.element_size.__doc__ = "Bytes per element (as torch.Tensor.element_size)."
+Tensor.nelement = Tensor.numel
+Tensor.type = _type
