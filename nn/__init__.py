@@ -51,6 +51,17 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module, RemovableHandle
+from .more_losses import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .padding import (
     CircularPad1d,
@@ -90,3 +101,5 @@ __all__ += ["Bilinear", "Dropout1d", "Dropout2d", "Dropout3d", "AdaptiveMaxPool1
             "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "GLU", "CosineSimilarity", "PairwiseDistance",
             "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Fold", "Unfold",
             "PixelShuffle", "PixelUnshuffle"]
+__all__ += ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+            "MultiMarginLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]

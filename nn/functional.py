@@ -1110,3 +1110,21 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if bias is not None:
         y = y + bias.reshape(bshape)
     return y
+
+
+# the margin, embedding and likelihood losses live in nn.more_losses (which builds on this module)
+from .more_losses import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "cosine_embedding_loss",
+            "triplet_margin_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+            "gaussian_nll_loss"]
