@@ -8,13 +8,11 @@ import numpy as np
 import autodiff as ad
 from autodiff import Tensor
 
+from . import functional as F
+
 
 def _as_tensor(x, fn: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, np.generic, float, int, list, tuple)):
-        return ad.tensor(x)
-    raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
+    return F._tensor(x, fn)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:

@@ -6,6 +6,8 @@ import numpy as np
 import autodiff as ad
 from autodiff import Tensor
 
+from . import functional as F
+
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
@@ -23,11 +25,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         raise ValueError(f"instance_norm: Expected more than 1 spatial element when training, got input size "
                          f"{x.shape}")
     c = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"instance_norm: {name} must have shape ({c},) for input of shape {x.shape}, got "
-                             f"{tuple(t.shape)}")
+    F._check_per_channel("instance_norm", x, running_mean=running_mean, running_var=running_var, weight=weight,
+                         bias=bias)
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if use_input_stats or running_mean is None or running_var is None:
         axes = tuple(range(2, x.ndim))
@@ -35,22 +34,13 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         centered = x - mean
         var = (centered * centered).mean(axis=axes, keepdims=True)
         if running_mean is not None and running_var is not None:
-            with ad.no_grad():
-                m = float(momentum)
-                bm = np.asarray(mean._data).reshape(-1, c).mean(axis=0)
-                bv = np.asarray(var._data).reshape(-1, c).mean(axis=0) * (spatial / (spatial - 1))
-                running_mean.mul_(1 - m).add_((m * bm).astype(running_mean.dtype))
-                running_var.mul_(1 - m).add_((m * bv).astype(running_var.dtype))
+            F._update_running_stats(running_mean, running_var, momentum,
+                                    np.asarray(mean._data).reshape(-1, c).mean(axis=0),
+                                    np.asarray(var._data).reshape(-1, c).mean(axis=0) * (spatial / (spatial - 1)))
         y = centered / (var + eps).sqrt()
     else:
-        rm = np.asarray(running_mean._data).reshape(bshape).astype(x.dtype, copy=False)
-        inv = (1.0 / np.sqrt(np.asarray(running_var._data).reshape(bshape) + eps)).astype(x.dtype, copy=False)
-        y = (x - rm) * inv
-    if weight is not None:
-        y = y * weight.reshape(bshape)
-    if bias is not None:
-        y = y + bias.reshape(bshape)
-    return y
+        y = F._normalized_by_running_stats(x, running_mean, running_var, eps, bshape)
+    return F._scale_and_shift(y, weight, bias, bshape)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:

@@ -514,10 +514,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: expected input of shape (N, C, *) with at least 2 dimensions, got shape "
                          f"{x.shape}")
     c = x.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
-        if t is not None and t.shape != (c,):
-            raise ValueError(f"batch_norm: {name} must have shape ({c},) for input of shape {x.shape}, got {t.shape}")
+    _check_per_channel("batch_norm", x, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if training or running_mean is None or running_var is None:
@@ -528,22 +525,47 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         mean = x.mean(axis=axes, keepdims=True)
         var = x.var(axis=axes, keepdims=True)
         if training and running_mean is not None and running_var is not None:
-            with ad.no_grad():
-                m = float(momentum)
-                bm = np.asarray(mean._data).reshape(c)
-                bv = np.asarray(var._data).reshape(c) * (n / (n - 1))
-                running_mean.mul_(1 - m).add_((m * bm).astype(running_mean.dtype))
-                running_var.mul_(1 - m).add_((m * bv).astype(running_var.dtype))
+            _update_running_stats(running_mean, running_var, momentum, np.asarray(mean._data).reshape(c),
+                                  np.asarray(var._data).reshape(c) * (n / (n - 1)))
         xhat = (x - mean) / (var + eps).sqrt()
     else:
-        rm = np.asarray(running_mean._data).reshape(bshape).astype(x.dtype, copy=False)
-        inv = (1.0 / np.sqrt(np.asarray(running_var._data).reshape(bshape) + eps)).astype(x.dtype, copy=False)
-        xhat = (x - rm) * inv
+        xhat = _normalized_by_running_stats(x, running_mean, running_var, eps, bshape)
+    return _scale_and_shift(xhat, weight, bias, bshape)
+
+
+def _check_per_channel(fn: str, x: Tensor, **tensors) -> None:
+    """Each of `tensors` (running stats, weight, bias) that is given has one entry per channel of x (dim 1)."""
+    c = x.shape[1]
+    for name, t in tensors.items():
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"{fn}: {name} must have shape ({c},) for input of shape {x.shape}, got "
+                             f"{tuple(t.shape)}")
+
+
+def _update_running_stats(running_mean: Tensor, running_var: Tensor, momentum: float, batch_mean: np.ndarray,
+                          batch_var: np.ndarray) -> None:
+    """running = (1 - momentum) running + momentum batch, in place and unrecorded (as PyTorch's norm layers)."""
+    with ad.no_grad():
+        m = float(momentum)
+        running_mean.mul_(1 - m).add_((m * batch_mean).astype(running_mean.dtype))
+        running_var.mul_(1 - m).add_((m * batch_var).astype(running_var.dtype))
+
+
+def _normalized_by_running_stats(x: Tensor, running_mean: Tensor, running_var: Tensor, eps: float,
+                                 bshape: tuple) -> Tensor:
+    """(x - running_mean) / sqrt(running_var + eps), the statistics broadcast as `bshape` (constants: no grad)."""
+    rm = np.asarray(running_mean._data).reshape(bshape).astype(x.dtype, copy=False)
+    inv = (1.0 / np.sqrt(np.asarray(running_var._data).reshape(bshape) + eps)).astype(x.dtype, copy=False)
+    return (x - rm) * inv
+
+
+def _scale_and_shift(y: Tensor, weight: Tensor | None, bias: Tensor | None, bshape: tuple) -> Tensor:
+    """y * weight + bias per channel (either may be None), broadcast as `bshape`."""
     if weight is not None:
-        xhat = xhat * weight.reshape(bshape)
+        y = y * weight.reshape(bshape)
     if bias is not None:
-        xhat = xhat + bias.reshape(bshape)
-    return xhat
+        y = y + bias.reshape(bshape)
+    return y
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,

@@ -16,11 +16,7 @@ from .loss import _buffer, _Loss
 
 
 def _t(x, fn: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, np.generic, float, int, list, tuple)):
-        return ad.tensor(x)
-    raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
+    return F._tensor(x, fn)
 
 
 def _values(x) -> np.ndarray:
