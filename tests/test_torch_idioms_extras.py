@@ -268,7 +268,8 @@ def test_diff_errors():
 def test_nan_to_num_replaces_and_masks_the_gradient():
     a = np.array([[1.0, np.nan], [np.inf, -np.inf]])
     for kw in ({}, {"nan": 2.0, "posinf": 9.0}, {"neginf": -7.0}):
-        both(lambda x, kw=kw: ad.nan_to_num(x, **kw), lambda x, kw=kw: torch.nan_to_num(x, **kw), a)
+        with np.errstate(over="ignore"):  # (the harness's weighted sum of float64's max overflows, as torch's)
+            both(lambda x, kw=kw: ad.nan_to_num(x, **kw), lambda x, kw=kw: torch.nan_to_num(x, **kw), a)
     both(lambda x: x.nan_to_num(0.5), lambda x: x.nan_to_num(0.5), a.astype(np.float32))
     ints = ad.tensor([1, 2])
     assert ad.nan_to_num(ints) is ints

@@ -215,7 +215,8 @@ def test_bilinear_module_init_repr_and_output():
         tm.bias.copy_(torch.from_numpy(m.bias.numpy()))
     x1, x2 = _arr((5, 2)).astype(np.float32), _arr((5, 3)).astype(np.float32)
     np.testing.assert_allclose(m(ad.tensor(x1), ad.tensor(x2)).numpy(),
-                               tm(torch.from_numpy(x1), torch.from_numpy(x2)).detach().numpy(), rtol=1e-5)
+                               tm(torch.from_numpy(x1), torch.from_numpy(x2)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)  # (float32 sums: an output near 0 keeps only an absolute accuracy)
     assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
 
 
@@ -244,7 +245,9 @@ def test_channel_dropout_zeroes_whole_channels(fn, shape, mask_shape):
     assert set(np.unique(ratio)) <= {0.0, 2.0} and len(np.unique(ratio)) == 2
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), ratio)
-    assert fn(x, 0.5, training=False) is x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a 3-d input to dropout2d warns, as in torch; tested elsewhere)
+        assert fn(x, 0.5, training=False) is x
 
 
 def test_channel_dropout_modules_repr_eval_and_seed():
